@@ -1,0 +1,135 @@
+import type { SerializedError } from "../core/errors.js";
+import type { EncodedValue } from "../core/serialization.js";
+
+/**
+ * The contract every state store implements (memory, JSON, SQLite, PostgreSQL), checked
+ * by one shared suite (`test/stores/contract.ts`). A store owns its connection or file;
+ * nothing of its driver leaks through this interface. All methods are async so a
+ * network store fits; `readResultSync` is the one optional synchronous read, used to
+ * answer `task.result` after a large result was released from memory.
+ */
+export interface StateStore {
+  /** What the store is, for messages: `sqlite:/path/state.db`, `json:…`, `memory:`. */
+  readonly location: string;
+  /**
+   * False for stores that keep values as they are (memory): the scheduler then hands them
+   * live values and never releases results from memory.
+   */
+  readonly persistent: boolean;
+
+  /**
+   * Takes the store's lock on `workflow` for one execution, or throws StoreLockedError
+   * naming the holder. A lock whose holder process is dead is taken over.
+   */
+  acquireLock(workflow: string, owner: LockOwner): Promise<StoreLock>;
+
+  /** Current states of `workflow`'s tasks in partition `runKey`, by task name. */
+  loadTaskStates(workflow: string, runKey: string): Promise<Map<string, StoredTaskState>>;
+  /** A completed task's stored result, decoded; undefined when there is none. */
+  loadResult(workflow: string, runKey: string, task: string): Promise<unknown>;
+  /** The same, synchronously, for stores that can (SQLite, JSON, memory). */
+  readResultSync?(workflow: string, runKey: string, task: string): unknown;
+
+  /** Writes a group of changes as one atomic, durable commit. */
+  commit(batch: StoreBatch): Promise<void>;
+
+  /** Forgets the states and history of one workflow, or of all of them. */
+  clearAllStates(workflow?: string): Promise<void>;
+
+  /** History, newest first. */
+  listRuns(query?: RunQuery): Promise<RunRecord[]>;
+  listAttempts(runId: string): Promise<AttemptRecord[]>;
+  /** Every stored task state of a workflow, in every run key unless one is given. */
+  listTaskStates(workflow: string, runKey?: string): Promise<StoredTaskState[]>;
+  /** Names of the workflows the store knows, sorted. */
+  listWorkflows(): Promise<string[]>;
+
+  /** Releases files and connections. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Who holds (or asks for) a lock. */
+export interface LockOwner {
+  readonly runId: string;
+  readonly pid: number;
+  readonly host: string;
+}
+
+export interface StoreLock {
+  release(): Promise<void>;
+}
+
+export type RunStatus = "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+export type StoredTaskStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "SKIPPED";
+export type AttemptStatus = "RUNNING" | "COMPLETED" | "FAILED";
+
+/** The current state of one task in one partition (workflow, runKey, task). */
+export interface StoredTaskState {
+  readonly workflow: string;
+  readonly runKey: string;
+  readonly task: string;
+  readonly status: StoredTaskStatus;
+  /** The run that last wrote this state. */
+  readonly runId: string;
+  readonly attempts: number;
+  /** Milliseconds since the epoch. */
+  readonly startedAt: number | undefined;
+  readonly finishedAt: number | undefined;
+  /** Seconds. */
+  readonly duration: number | undefined;
+  /** The task's `version` option when it completed. */
+  readonly version: string | undefined;
+  readonly error: SerializedError | undefined;
+  /** Whether a result is stored (only for COMPLETED). */
+  readonly hasResult: boolean;
+}
+
+/** A state to write; `result` only with status COMPLETED. */
+export interface TaskStateWrite extends Omit<StoredTaskState, "hasResult"> {
+  /** Encoded for persistent stores; the live value for non-persistent ones. */
+  readonly result?: EncodedValue | LiveValue;
+}
+
+/** A value handed as it is to a non-persistent store. */
+export interface LiveValue {
+  readonly kind: "live";
+  readonly value: unknown;
+}
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly runKey: string;
+  readonly status: RunStatus;
+  readonly startedAt: number;
+  readonly finishedAt: number | undefined;
+  readonly error: SerializedError | undefined;
+}
+
+export interface AttemptRecord {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly task: string;
+  readonly attempt: number;
+  readonly status: AttemptStatus;
+  readonly startedAt: number;
+  readonly finishedAt: number | undefined;
+  readonly error: SerializedError | undefined;
+}
+
+/** One commit group. Later entries for the same key replace earlier ones. */
+export interface StoreBatch {
+  readonly runs: readonly RunRecord[];
+  readonly taskStates: readonly TaskStateWrite[];
+  readonly attempts: readonly AttemptRecord[];
+}
+
+export interface RunQuery {
+  readonly workflow?: string;
+  readonly runId?: string;
+  /** @default 50 */
+  readonly limit?: number;
+}
+
+/** How hard a store works to keep a commit. */
+export type Durability = "normal" | "full";
