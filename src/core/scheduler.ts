@@ -34,6 +34,12 @@ export interface AttemptRequest {
   /** Dependencies' results by task name. */
   readonly inputs: Record<string, unknown>;
   readonly ctx: TaskContext;
+  /**
+   * Starts the attempt's timeout clock. Runners that declare `armsTimeout` call it when
+   * the task function really starts (after a worker imported its module); for the others
+   * the clock starts as the attempt is handed over.
+   */
+  readonly armTimeout: () => void;
 }
 
 /**
@@ -43,6 +49,8 @@ export interface AttemptRequest {
 export interface AttemptRunner {
   /** How many attempts may be in flight at once. */
   readonly concurrency: number;
+  /** True when the runner calls `request.armTimeout()` itself. */
+  readonly armsTimeout?: boolean;
   /** Called before a run starts, to check the workflow can be run here (or fail clearly). */
   prepare?(workflow: Workflow): Promise<void>;
   /**
@@ -278,13 +286,17 @@ class Run {
           controller = new AbortController();
           signal = controller.signal;
           runSignal.addEventListener("abort", onRunAbort, { once: true });
-          const timeoutMs = options.timeoutMs;
+        }
+        const timeoutMs = options.timeoutMs;
+        const armTimeout = () => {
+          if (timeoutMs === undefined || settled || timer) return;
           timer = setTimeout(() => {
             const error = new TaskTimeoutError(node.name, timeoutMs, attempt);
             controller?.abort(error);
             settle({ ok: false, error });
           }, timeoutMs);
-        }
+        };
+        if (!this.#s.runner.armsTimeout) armTimeout();
         this.#inputsOf(i)
           .then((inputs) => {
             if (settled) return undefined;
@@ -308,6 +320,7 @@ class Run {
               task: definition as TaskDefinition<never, unknown>,
               inputs,
               ctx,
+              armTimeout,
             });
           })
           .then(
