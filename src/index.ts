@@ -67,4 +67,5 @@ export { AsyncExecutor, type AsyncExecutorOptions } from "./executors/async.js";
 export { type ExecuteOptions, Executor, type ExecutorOptions } from "./executors/executor.js";
 export { SequentialExecutor } from "./executors/sequential.js";
 export { MemoryStateStore } from "./stores/memory.js";
+export { SQLiteStateStore, type SQLiteStateStoreOptions } from "./stores/sqlite/index.js";
 export type * from "./stores/store.js";

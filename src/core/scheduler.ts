@@ -281,6 +281,12 @@ class Run {
           resolve(result);
         };
         this.#running.set(i, (error) => settle({ ok: false, error }));
+        // An onStart callback or task:start listener may have stopped the run while this
+        // attempt was announced: it ends cancelled, without running.
+        if (this.#stopping !== undefined) {
+          settle({ ok: false, error: this.#cancelledError(i) });
+          return;
+        }
         let signal = runSignal;
         if (options.timeoutMs !== undefined) {
           controller = new AbortController();
@@ -401,13 +407,8 @@ class Run {
     ) {
       this.#inFlight--;
       const nextAttempt = attempt + 1;
-      const onRetry = options.callbacks.onRetry;
-      if (onRetry) {
-        guard(logger, `onRetry callback of task "${node.name}"`, () =>
-          onRetry(node, error, nextAttempt),
-        );
-      }
-      events.emit("task:retry", { ...this.#taskEvent(node, nextAttempt), error }, logger);
+      // Registered as retrying before user code hears of it, so a stop raised by an
+      // onRetry callback or task:retry listener finds it and ends it as cancelled.
       const delay = retryDelayMs(options, nextAttempt);
       this.#retrying.add(i);
       if (delay <= 0) {
@@ -424,6 +425,13 @@ class Run {
           }, delay),
         );
       }
+      const onRetry = options.callbacks.onRetry;
+      if (onRetry) {
+        guard(logger, `onRetry callback of task "${node.name}"`, () =>
+          onRetry(node, error, nextAttempt),
+        );
+      }
+      events.emit("task:retry", { ...this.#taskEvent(node, nextAttempt), error }, logger);
       this.#pump();
       return;
     }

@@ -23,6 +23,23 @@ codec.registerCustom<Buffer, string>(
   },
   "Buffer",
 );
+// superjson's own typed-array rule writes the items as JSON numbers, which BigInts are not.
+codec.registerCustom<BigInt64Array, string[]>(
+  {
+    isApplicable: (value): value is BigInt64Array => value instanceof BigInt64Array,
+    serialize: (value) => Array.from(value, String),
+    deserialize: (items) => BigInt64Array.from(items, BigInt),
+  },
+  "BigInt64Array",
+);
+codec.registerCustom<BigUint64Array, string[]>(
+  {
+    isApplicable: (value): value is BigUint64Array => value instanceof BigUint64Array,
+    serialize: (value) => Array.from(value, String),
+    deserialize: (items) => BigUint64Array.from(items, BigInt),
+  },
+  "BigUint64Array",
+);
 
 const UNDEFINED: EncodedValue = Object.freeze({
   kind: "superjson",

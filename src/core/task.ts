@@ -87,7 +87,7 @@ export type TaskFunction<I = unknown, R = unknown, N extends string = string> = 
 };
 
 /** A task called directly: its inputs may be left out when it needs none. */
-export type TaskCallArgs<I> = object extends I
+export type TaskCallArgs<I> = Record<never, never> extends I
   ? [inputs?: I, ctx?: Partial<TaskContext>]
   : [inputs: I, ctx?: Partial<TaskContext>];
 

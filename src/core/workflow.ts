@@ -24,23 +24,30 @@ type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) exten
   ? I
   : never;
 
-type ResultsOf<D extends readonly DependencyRef[]> = UnionToIntersection<
-  {
-    [K in keyof D]: D[K] extends { readonly definition: TaskDefinition<never, infer R, infer N> }
-      ? { [P in N]: Awaited<R> }
-      : never;
-  }[number]
->;
+type ResultsOf<D extends readonly DependencyRef[]> = D extends readonly []
+  ? Record<never, never>
+  : UnionToIntersection<
+      {
+        [K in keyof D]: D[K] extends {
+          readonly definition: TaskDefinition<never, infer R, infer N>;
+        }
+          ? { [P in N]: Awaited<R> }
+          : never;
+      }[number]
+    >;
 
-type IsChecked<D extends readonly DependencyRef[]> = D[number] extends string
-  ? false
-  : string extends D[number]
+// An explicitly empty `dependsOn: []` is checked too: it provides no inputs at all.
+type IsChecked<D extends readonly DependencyRef[]> = D extends readonly []
+  ? true
+  : D[number] extends string
     ? false
-    : D[number] extends { readonly definition: TaskDefinition<never, unknown, infer N> }
-      ? string extends N
-        ? false
-        : true
-      : false;
+    : string extends D[number]
+      ? false
+      : D[number] extends { readonly definition: TaskDefinition<never, unknown, infer N> }
+        ? string extends N
+          ? false
+          : true
+        : false;
 
 /**
  * With task objects (whose names are literal types) in `dependsOn`, their results must
@@ -58,6 +65,14 @@ export type CheckedDependencies<I, D extends readonly DependencyRef[]> = unknown
           };
         }
     : D;
+
+/**
+ * `addTask`'s options: required when the task's function declares inputs, so forgetting
+ * `dependsOn` (the seed's first pitfall) is a compile error rather than `undefined` inputs.
+ */
+export type AddTaskArgs<I, D extends readonly DependencyRef[]> = Record<never, never> extends I
+  ? [options?: AddTaskOptions<CheckedDependencies<I, D>> & { readonly dependsOn?: D }]
+  : [options: AddTaskOptions<CheckedDependencies<I, D>> & { readonly dependsOn: D }];
 
 /** Options of `addTask`. */
 export interface AddTaskOptions<D extends readonly DependencyRef[] = readonly DependencyRef[]> {
@@ -124,7 +139,7 @@ export class Workflow {
    */
   addTask<I, R, N extends string, const D extends readonly DependencyRef[] = []>(
     task: TaskLike<I, R, N>,
-    options?: AddTaskOptions<CheckedDependencies<I, D>> & { readonly dependsOn?: D },
+    ...[options]: AddTaskArgs<I, D>
   ): Task<I, R, N> {
     const definition = definitionOf(task);
     if (!definition) {

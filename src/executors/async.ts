@@ -1,4 +1,10 @@
-import { Executor, type ExecutorOptions, readConcurrency } from "./executor.js";
+import {
+  EXECUTOR_OPTIONS,
+  Executor,
+  type ExecutorOptions,
+  readConcurrency,
+  refuseUnknownOptions,
+} from "./executor.js";
 import { InlineRunner } from "./inline-runner.js";
 
 export interface AsyncExecutorOptions extends ExecutorOptions {
@@ -19,6 +25,7 @@ export class AsyncExecutor extends Executor {
 
   constructor(options: AsyncExecutorOptions = {}) {
     super(options, "AsyncExecutor");
+    refuseUnknownOptions("AsyncExecutor", options, [...EXECUTOR_OPTIONS, "maxConcurrent"]);
     this.maxConcurrent = readConcurrency(
       "AsyncExecutor",
       "maxConcurrent",

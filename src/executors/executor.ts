@@ -11,6 +11,7 @@ import { type AttemptRunner, runWorkflow } from "../core/scheduler.js";
 import { Workflow } from "../core/workflow.js";
 import { MemoryStateStore } from "../stores/memory.js";
 import type { StateStore } from "../stores/store.js";
+import { isWorkerModuleCode, skippedInWorker } from "./threaded/marker.js";
 
 /** Options every executor takes. */
 export interface ExecutorOptions {
@@ -82,12 +83,19 @@ export abstract class Executor implements AsyncDisposable {
    * Runs the workflow. Resolves with the {@link RunResult} when every task completed;
    * rejects with WorkflowFailedError (carrying it) when a task failed, and with
    * WorkflowCancelledError when `signal` stopped the run.
+   *
+   * Called from a workflow module's own code while a ThreadedExecutor worker imports it,
+   * it runs nothing and touches no store: it resolves at once with a result whose tasks
+   * are all `SKIPPED` (status `COMPLETED`, empty `runId`). Calls from inside a task run.
    */
   async execute(workflow: Workflow, options: ExecuteOptions = {}): Promise<RunResult> {
     if (!(workflow instanceof Workflow)) {
       throw new ConfigurationError(`execute() takes a Workflow; got ${show(workflow)}.`);
     }
     const { signal, params, runKey, failFast } = readExecuteOptions(options);
+    // A worker thread imports the workflow's module to find its tasks; a module that also
+    // runs the workflow at its top level must not run it again there (see marker.ts).
+    if (isWorkerModuleCode()) return skippedInWorker(workflow, runKey);
     if (workflow._executing) throw new WorkflowBusyError(workflow.name);
     workflow._executing = true;
     const store = this.stateStore ?? new MemoryStateStore();
@@ -116,6 +124,8 @@ export abstract class Executor implements AsyncDisposable {
   }
 }
 
+const EXECUTE_OPTIONS: readonly string[] = ["signal", "params", "runKey", "failFast"];
+
 function readExecuteOptions(options: unknown): {
   signal: AbortSignal | undefined;
   params: Readonly<Record<string, unknown>>;
@@ -126,6 +136,13 @@ function readExecuteOptions(options: unknown): {
     throw new ConfigurationError(
       `execute(workflow, options): options must be an object { signal?, params?, runKey?, failFast? }; got ${show(options)}.`,
     );
+  }
+  for (const key of Object.keys(options)) {
+    if (!EXECUTE_OPTIONS.includes(key)) {
+      throw new ConfigurationError(
+        `execute(workflow, options): unknown option "${key}". Known options: ${EXECUTE_OPTIONS.join(", ")}.`,
+      );
+    }
   }
   const { signal, params, runKey, failFast } = options as Record<string, unknown>;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
@@ -155,6 +172,28 @@ function readExecuteOptions(options: unknown): {
     runKey: (runKey as string | undefined) ?? "default",
     failFast: (failFast as boolean | undefined) ?? false,
   };
+}
+
+/** The option names every executor takes; subclasses add their own. */
+export const EXECUTOR_OPTIONS: readonly string[] = ["stateStore", "logger"];
+
+/**
+ * Refuses option names the executor does not know, so a typo such as `maxConcurent`
+ * fails loudly instead of silently running with the default.
+ */
+export function refuseUnknownOptions(
+  kind: string,
+  options: unknown,
+  known: readonly string[],
+): void {
+  if (typeof options !== "object" || options === null) return;
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new ConfigurationError(
+        `${kind}: unknown option "${key}". Known options: ${known.join(", ")}.`,
+      );
+    }
+  }
 }
 
 /** Reads a whole-number option >= 1, or throws naming it. */

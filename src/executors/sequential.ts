@@ -1,4 +1,9 @@
-import { Executor, type ExecutorOptions } from "./executor.js";
+import {
+  EXECUTOR_OPTIONS,
+  Executor,
+  type ExecutorOptions,
+  refuseUnknownOptions,
+} from "./executor.js";
 import { InlineRunner } from "./inline-runner.js";
 
 /**
@@ -14,5 +19,6 @@ export class SequentialExecutor extends Executor {
 
   constructor(options?: ExecutorOptions) {
     super(options, "SequentialExecutor");
+    refuseUnknownOptions("SequentialExecutor", options, EXECUTOR_OPTIONS);
   }
 }

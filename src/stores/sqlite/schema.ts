@@ -1,0 +1,190 @@
+import { describeThrown, StoreCorruptError, StoreVersionError } from "../../core/errors.js";
+import type { Database } from "./driver.js";
+
+/** The marker that says a SQLite file is a FlowWeaver state store (`meta.format`). */
+export const FORMAT = "flowweaver-state";
+
+/** One step of the schema: what it brings, and the statements that bring it. */
+export interface Migration {
+  /** The schema version the file has once this migration ran. */
+  readonly version: number;
+  readonly description: string;
+  readonly statements: readonly string[];
+}
+
+/**
+ * Every schema change, oldest first. A file at version n gets the migrations after n, all
+ * in one transaction with the version bump, so a crash leaves it wholly at n or at the
+ * latest version. Append new steps; never edit a released one.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "task states, runs, attempts and locks",
+    statements: [
+      // Workflow and run key are interned once per partition: rows then carry a small
+      // integer instead of two strings, which keeps the keys short and commits fast.
+      `CREATE TABLE partitions (
+        id INTEGER PRIMARY KEY,
+        workflow TEXT NOT NULL,
+        run_key TEXT NOT NULL,
+        UNIQUE (workflow, run_key)
+      ) STRICT`,
+      // A rowid table with a unique key rather than WITHOUT ROWID: results may be many
+      // megabytes, and the result columns come last so reading a state never touches them.
+      `CREATE TABLE task_states (
+        partition INTEGER NOT NULL,
+        task TEXT NOT NULL,
+        status TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        duration REAL,
+        version TEXT,
+        error TEXT,
+        result_kind TEXT,
+        result ANY
+      ) STRICT`,
+      "CREATE UNIQUE INDEX task_states_key ON task_states (partition, task)",
+      // seq keeps the order runs were first written (it breaks ties between start times)
+      // and is what attempts refer to. A run known only from its attempts has no status
+      // until its own record arrives, and is not listed.
+      `CREATE TABLE runs (
+        seq INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL UNIQUE,
+        workflow TEXT NOT NULL,
+        run_key TEXT NOT NULL,
+        status TEXT,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        error TEXT
+      ) STRICT`,
+      "CREATE INDEX runs_by_start ON runs (started_at)",
+      "CREATE INDEX runs_by_workflow ON runs (workflow, started_at)",
+      `CREATE TABLE attempts (
+        run INTEGER NOT NULL,
+        task TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        error TEXT,
+        PRIMARY KEY (run, task, attempt)
+      ) STRICT, WITHOUT ROWID`,
+      `CREATE TABLE locks (
+        workflow TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        acquired_at INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+      ) STRICT`,
+    ],
+  },
+];
+
+/** The schema version this FlowWeaver writes. */
+export const SCHEMA_VERSION = (MIGRATIONS[MIGRATIONS.length - 1] as Migration).version;
+
+/** Tables a store at {@link SCHEMA_VERSION} must have. */
+const TABLES = ["meta", "partitions", "task_states", "runs", "attempts", "locks"];
+
+/** What an opened file holds: nothing yet (a new or half-created file), or our schema. */
+export type SchemaState =
+  | { readonly kind: "empty" }
+  | { readonly kind: "ours"; readonly version: number };
+
+/**
+ * Reads the file's schema without writing anything, and refuses what is not ours: a
+ * database with tables but no FlowWeaver marker (StoreCorruptError) or one written by a
+ * newer schema (StoreVersionError).
+ */
+export function inspectSchema(
+  db: Database,
+  location: string,
+  latest: number = SCHEMA_VERSION,
+): SchemaState {
+  const names = db
+    .prepare("SELECT name FROM sqlite_master WHERE substr(name, 1, 7) <> 'sqlite_'")
+    .pluck()
+    .all() as string[];
+  if (names.length === 0) return { kind: "empty" };
+  if (!names.includes("meta")) {
+    throw new StoreCorruptError(
+      location,
+      `it is a SQLite database of something else (tables ${list(names)}, and no FlowWeaver "meta" table)`,
+    );
+  }
+  const meta = readMeta(db, location);
+  if (meta.get("format") !== FORMAT) {
+    throw new StoreCorruptError(
+      location,
+      `its "meta" table has no format = ${FORMAT} marker (found ${JSON.stringify(meta.get("format") ?? null)})`,
+    );
+  }
+  const version = Number(meta.get("schema_version"));
+  if (!Number.isInteger(version) || version < 1) {
+    throw new StoreCorruptError(
+      location,
+      `its schema version is ${JSON.stringify(meta.get("schema_version") ?? null)}, not a whole number >= 1`,
+    );
+  }
+  if (version > latest) throw new StoreVersionError(location, version, latest);
+  if (version === SCHEMA_VERSION) {
+    const missing = TABLES.filter((table) => !names.includes(table));
+    if (missing.length > 0) {
+      throw new StoreCorruptError(location, `tables ${list(missing)} are missing`);
+    }
+  }
+  return { kind: "ours", version };
+}
+
+/**
+ * Brings the file to the latest version. Everything (the marker, every migration and the
+ * version bump) happens in one IMMEDIATE transaction that re-inspects the file under the
+ * write lock, so two processes opening a new file at once create it once, and a crash
+ * mid-way leaves no half-made store. Does nothing to a file already current.
+ */
+export function migrate(
+  db: Database,
+  location: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): void {
+  const latest = (migrations[migrations.length - 1] as Migration).version;
+  const apply = db.transaction(() => {
+    const state = inspectSchema(db, location, latest);
+    const from = state.kind === "empty" ? 0 : state.version;
+    if (from === latest) return;
+    if (from === 0) {
+      db.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT");
+      db.prepare("INSERT INTO meta (key, value) VALUES ('format', ?)").run(FORMAT);
+    }
+    for (const migration of migrations) {
+      if (migration.version <= from) continue;
+      for (const statement of migration.statements) db.exec(statement);
+    }
+    db.prepare(
+      "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ).run(String(latest));
+  });
+  apply.immediate();
+}
+
+function readMeta(db: Database, location: string): Map<string, string> {
+  let rows: [unknown, unknown][];
+  try {
+    rows = db.prepare("SELECT key, value FROM meta").raw().all() as [unknown, unknown][];
+  } catch (error) {
+    throw new StoreCorruptError(
+      location,
+      `its "meta" table is not FlowWeaver's (${describeThrown(error)})`,
+    );
+  }
+  return new Map(rows.map(([key, value]) => [String(key), String(value)]));
+}
+
+function list(names: readonly string[]): string {
+  const shown = names.slice(0, 5).map((name) => `"${name}"`);
+  return names.length > 5 ? `${shown.join(", ")}, …` : shown.join(", ");
+}
