@@ -13,7 +13,7 @@ import type {
   StoreLock,
 } from "../store.js";
 import { BUSY_TIMEOUT_MS, openDatabase } from "./connection.js";
-import type { Database } from "./driver.js";
+import { type Database, sqliteDriver } from "./driver.js";
 import { SQLiteLocks } from "./lock.js";
 import { Statements } from "./statements.js";
 
@@ -88,6 +88,16 @@ export class SQLiteStateStore implements StateStore, AsyncDisposable {
   }
 
   readResultSync(workflow: string, runKey: string, task: string): unknown {
+    if (!this.#db && this.path !== ":memory:") {
+      // `task.result` must answer after the store was closed (results leave memory once
+      // stored), so read it through a short-lived read-only connection.
+      const db = new (sqliteDriver())(this.path, { readonly: true, fileMustExist: true });
+      try {
+        return new Statements(db).readResult(workflow, runKey, task);
+      } finally {
+        db.close();
+      }
+    }
     this.#open("reading a stored result");
     return this.#statements.readResult(workflow, runKey, task);
   }
