@@ -66,6 +66,11 @@ export {
 export { AsyncExecutor, type AsyncExecutorOptions } from "./executors/async.js";
 export { type ExecuteOptions, Executor, type ExecutorOptions } from "./executors/executor.js";
 export { SequentialExecutor } from "./executors/sequential.js";
+export { JSONStateStore, type JSONStateStoreOptions } from "./stores/json/index.js";
 export { MemoryStateStore } from "./stores/memory.js";
+export {
+  type PostgresPoolConfig,
+  PostgresStateStore,
+  type PostgresStateStoreOptions,
 export { SQLiteStateStore, type SQLiteStateStoreOptions } from "./stores/sqlite/index.js";
 export type * from "./stores/store.js";

@@ -182,6 +182,11 @@ export function valueCases(ctx: ContractContext): void {
       }
       expect(a.result).toStrictEqual(big);
       expect(wf.getTask("b").result).toBe(1000);
+      if (ctx.store.readResultSync) {
+        // `task.result` still answers once the store is closed.
+        await ctx.store.close();
+        expect(a.result).toStrictEqual(big);
+      }
     });
   });
 }
