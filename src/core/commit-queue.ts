@@ -6,27 +6,41 @@ import type {
   TaskStateWrite,
 } from "../stores/store.js";
 
+/** What the scheduler hears from the queue. */
+export interface CommitListener {
+  /** Called just before a group is taken, to add writes that describe "now" (running tasks). */
+  beforeCommit(): void;
+  /** Called once a group is durable, with the tokens queued by {@link CommitQueue.release}. */
+  committed(tokens: readonly number[]): void;
+  /** A commit failed: nothing after it can be stored. */
+  failed(error: unknown): void;
+}
+
 /**
  * Groups store writes into commits. Everything queued until the next turn of the event
- * loop goes into one `store.commit`; work that must wait for durability (releasing a
- * completion to its dependents) is queued with {@link afterCommit} and runs once the
- * commit holding it has succeeded. One commit is in flight at a time, so groups land in
- * order. Later writes to the same task state or attempt replace earlier ones in a group.
+ * loop goes into one `store.commit`; work that must wait for durability (handing a
+ * completion to its dependents) is queued as a token with {@link release} and handed back
+ * once the commit holding it has succeeded. One commit is in flight at a time, so groups
+ * land in order.
  */
 export class CommitQueue {
   readonly #store: StateStore;
-  readonly #onError: (error: unknown) => void;
+  readonly #listener: CommitListener;
   #runs: RunRecord[] = [];
-  #states = new Map<string, TaskStateWrite>();
-  #attempts = new Map<string, AttemptRecord>();
-  #after: (() => void)[] = [];
+  #states: TaskStateWrite[] = [];
+  #attempts: AttemptRecord[] = [];
+  #tokens: number[] = [];
   #scheduled = false;
   #committing: Promise<void> | undefined;
   #failed: unknown;
+  readonly #flushSoon = () => {
+    this.#scheduled = false;
+    if (this.#committing === undefined) void this.#flush();
+  };
 
-  constructor(store: StateStore, onError: (error: unknown) => void) {
+  constructor(store: StateStore, listener: CommitListener) {
     this.#store = store;
-    this.#onError = onError;
+    this.#listener = listener;
   }
 
   addRun(run: RunRecord): void {
@@ -35,18 +49,23 @@ export class CommitQueue {
   }
 
   addTaskState(state: TaskStateWrite): void {
-    this.#states.set(state.task, state);
+    this.#states.push(state);
     this.#schedule();
   }
 
   addAttempt(attempt: AttemptRecord): void {
-    this.#attempts.set(`${attempt.task}\u0000${attempt.attempt}`, attempt);
+    this.#attempts.push(attempt);
     this.#schedule();
   }
 
-  /** Runs `then` once everything queued so far is durable. */
-  afterCommit(then: () => void): void {
-    this.#after.push(then);
+  /** Hands `token` back through `committed` once everything queued so far is durable. */
+  release(token: number): void {
+    this.#tokens.push(token);
+    this.#schedule();
+  }
+
+  /** Asks for a commit soon even with nothing queued (so `beforeCommit` runs). */
+  poke(): void {
     this.#schedule();
   }
 
@@ -66,32 +85,30 @@ export class CommitQueue {
   #hasWork(): boolean {
     return (
       this.#runs.length > 0 ||
-      this.#states.size > 0 ||
-      this.#attempts.size > 0 ||
-      this.#after.length > 0
+      this.#states.length > 0 ||
+      this.#attempts.length > 0 ||
+      this.#tokens.length > 0
     );
   }
 
   #schedule(): void {
     if (this.#scheduled || this.#committing !== undefined || this.#failed !== undefined) return;
     this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      if (this.#committing === undefined) void this.#flush();
-    });
+    setImmediate(this.#flushSoon);
   }
 
   #flush(): Promise<void> {
+    this.#listener.beforeCommit();
     const batch: StoreBatch = {
       runs: this.#runs,
-      taskStates: [...this.#states.values()],
-      attempts: [...this.#attempts.values()],
+      taskStates: this.#states,
+      attempts: this.#attempts,
     };
-    const after = this.#after;
+    const tokens = this.#tokens;
     this.#runs = [];
-    this.#states = new Map();
-    this.#attempts = new Map();
-    this.#after = [];
+    this.#states = [];
+    this.#attempts = [];
+    this.#tokens = [];
     const commit = (async () => {
       try {
         // Always await once, so #committing is set before this clears it.
@@ -102,12 +119,12 @@ export class CommitQueue {
         }
       } catch (error) {
         this.#failed = error;
-        this.#onError(error);
+        this.#listener.failed(error);
         return;
       } finally {
         this.#committing = undefined;
       }
-      for (const then of after) then();
+      if (tokens.length > 0) this.#listener.committed(tokens);
       if (this.#hasWork()) this.#schedule();
     })();
     this.#committing = commit;

@@ -51,6 +51,8 @@ export interface ExecutorEvents {
   "task:retry": TaskEvent & { readonly error: Error };
   /** A task failed for good. */
   "task:error": TaskEvent & { readonly error: Error };
+  /** A task will not run: a dependency failed, or the run stopped before it started. */
+  "task:skip": TaskEvent;
 }
 
 export type ExecutorEventName = keyof ExecutorEvents;

@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
-import type { LiveValue, StateStore, StoredTaskState, TaskStateWrite } from "../stores/store.js";
+import type {
+  AttemptRecord,
+  StateStore,
+  StoredTaskState,
+  TaskStateWrite,
+} from "../stores/store.js";
+import { AttemptContext } from "./attempt-context.js";
 import { CommitQueue } from "./commit-queue.js";
 import {
   FlowWeaverError,
@@ -9,57 +15,20 @@ import {
   serializeError,
   TaskTimeoutError,
   toError,
-  WorkflowCancelledError,
-  WorkflowFailedError,
 } from "./errors.js";
-import {
-  type ExecutorEvents,
-  guard,
-  type RunResult,
-  type SafeEmitter,
-  type TaskSummary,
-} from "./events.js";
+import type { ExecutorEvents, RunResult, SafeEmitter } from "./events.js";
+import { guard } from "./events.js";
 import type { CompiledGraph } from "./graph.js";
-import { type Logger, taskLogger } from "./logger.js";
+import type { Logger } from "./logger.js";
 import { ReadyQueue } from "./ready-queue.js";
+import { buildRunResult, type StopKind } from "./run-result.js";
+import type { AttemptRequest, AttemptRunner } from "./runner.js";
 import { encodeValue } from "./serialization.js";
-import { type AnyTask, type TaskContext, type TaskDefinition, TaskStatus } from "./task.js";
+import { type AnyTask, type TaskDefinition, TaskStatus } from "./task.js";
 import { retryDelayMs } from "./task-options.js";
 import type { Workflow } from "./workflow.js";
 
-/** One attempt of one task, as an executor receives it. */
-export interface AttemptRequest {
-  readonly workflow: Workflow;
-  readonly task: TaskDefinition<never, unknown>;
-  /** Dependencies' results by task name. */
-  readonly inputs: Record<string, unknown>;
-  readonly ctx: TaskContext;
-  /**
-   * Starts the attempt's timeout clock. Runners that declare `armsTimeout` call it when
-   * the task function really starts (after a worker imported its module); for the others
-   * the clock starts as the attempt is handed over.
-   */
-  readonly armTimeout: () => void;
-}
-
-/**
- * Where attempts run: the one thing an executor decides. Everything else (order, retries,
- * timeouts, statuses, callbacks, events, store writes) belongs to the scheduler.
- */
-export interface AttemptRunner {
-  /** How many attempts may be in flight at once. */
-  readonly concurrency: number;
-  /** True when the runner calls `request.armTimeout()` itself. */
-  readonly armsTimeout?: boolean;
-  /** Called before a run starts, to check the workflow can be run here (or fail clearly). */
-  prepare?(workflow: Workflow): Promise<void>;
-  /**
-   * Runs one attempt: resolves with the task's result or rejects with its error. The
-   * scheduler stops waiting at a timeout or cancellation (`ctx.signal` aborts); a runner
-   * that can stop the work for real (a worker thread) does so then.
-   */
-  runAttempt(request: AttemptRequest): Promise<unknown>;
-}
+export type { AttemptRequest, AttemptRunner } from "./runner.js";
 
 export interface RunSettings {
   readonly runner: AttemptRunner;
@@ -79,6 +48,15 @@ const COMPLETED = 2;
 const FAILED = 3;
 const SKIPPED = 4;
 
+const NO_TIMEOUT_TO_ARM = () => {};
+
+/** What a task with a timeout needs while an attempt is open. */
+interface TimeoutControl {
+  readonly controller: AbortController;
+  readonly onRunAbort: () => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
 /**
  * Runs a workflow: the scheduler core shared by every executor. The DAG is walked through
  * a ready queue with counters per task, in O(tasks + edges); a completion reaches its
@@ -86,8 +64,7 @@ const SKIPPED = 4;
  */
 export async function runWorkflow(workflow: Workflow, settings: RunSettings): Promise<RunResult> {
   const graph = workflow._compile();
-  const run = new Run(workflow, graph, settings);
-  return run.execute();
+  return new Run(workflow, graph, settings).execute();
 }
 
 class Run {
@@ -106,14 +83,23 @@ class Run {
   readonly #broken: Int32Array;
   /** Dependents not yet finished, per task: at 0 a stored result may leave memory. */
   readonly #openDependents: Int32Array;
+  /** The attempt number in flight per task (0 when none): late outcomes of others are ignored. */
+  readonly #openAttempt: Int32Array;
+  readonly #attemptStart: Float64Array;
+  /** The attempt last recorded as RUNNING in the store, per task. */
+  readonly #recordedStart: Int32Array;
+  /** Whether a failed task still holds its slot until its failure is stored. */
+  readonly #holdsSlot: Uint8Array;
   readonly #stored: (StoredTaskState | undefined)[];
+  /** Attempts started since the last commit, to record as RUNNING if still running then. */
+  #unrecordedStarts: number[] = [];
+  readonly #timeouts = new Map<number, TimeoutControl>();
   /** Tasks waiting to retry (in the ready queue or on a delay timer). */
   readonly #retrying = new Set<number>();
   readonly #retryTimers = new Map<number, NodeJS.Timeout>();
-  readonly #running = new Map<number, (error: Error) => void>();
   #inFlight = 0;
   #finished = 0;
-  #stopping: "cancelled" | "failFast" | "fatal" | undefined;
+  #stopping: StopKind | undefined;
   #cancelReason: unknown;
   #fatal: unknown;
   #startedAt = new Date();
@@ -133,8 +119,16 @@ class Run {
     this.#waiting = new Int32Array(size);
     this.#broken = new Int32Array(size);
     this.#openDependents = new Int32Array(size);
+    this.#openAttempt = new Int32Array(size);
+    this.#attemptStart = new Float64Array(size);
+    this.#recordedStart = new Int32Array(size);
+    this.#holdsSlot = new Uint8Array(size);
     this.#stored = new Array(size);
-    this.#commits = new CommitQueue(settings.store, (error) => this.#stop("fatal", error));
+    this.#commits = new CommitQueue(settings.store, {
+      beforeCommit: () => this.#recordStarts(),
+      committed: (tokens) => this.#committed(tokens),
+      failed: (error) => this.#stop("fatal", error),
+    });
     setMaxListeners(0, this.#controller.signal);
   }
 
@@ -152,17 +146,10 @@ class Run {
       const stored = await store.loadTaskStates(workflow.name, runKey);
       this.#startedAt = new Date();
       this.#restore(stored);
-      this.#commits.addRun({
-        runId: this.#runId,
-        workflow: workflow.name,
-        runKey,
-        status: "RUNNING",
-        startedAt: this.#startedAt.getTime(),
-        finishedAt: undefined,
-        error: undefined,
-      });
+      await this.#loadRestoredResults();
+      this.#commits.addRun(this.#runRecord("RUNNING", undefined, undefined));
       await this.#commits.drain();
-      events.emit("run:start", this.#runEvent(), logger);
+      if (events.has("run:start")) events.emit("run:start", this.#runEvent(), logger);
       if (signal?.aborted) this.#stop("cancelled", signal.reason);
       else signal?.addEventListener("abort", onAbort, { once: true });
       this.#pump();
@@ -185,41 +172,64 @@ class Run {
   /** Marks stored completions as done, unless stale (another version) or downstream of a stale one. */
   #restore(stored: Map<string, StoredTaskState>): void {
     const { size, depStart, deps, dependentStart } = this.#graph;
-    const order = topologicalOrder(this.#graph);
     for (let i = 0; i < size; i++) {
-      const node = this.#nodes[i] as AnyTask;
-      node._reset();
+      (this.#nodes[i] as AnyTask)._reset();
       this.#waiting[i] = (depStart[i + 1] as number) - (depStart[i] as number);
       this.#openDependents[i] = (dependentStart[i + 1] as number) - (dependentStart[i] as number);
     }
-    for (const i of order) {
-      const node = this.#nodes[i] as AnyTask;
-      const record = stored.get(node.name);
-      if (record?.status !== "COMPLETED") continue;
-      if (record.version !== node.definition.options.version) continue;
-      let depsRestored = true;
-      for (let k = depStart[i] as number; k < (depStart[i + 1] as number); k++) {
-        if (this.#state[deps[k] as number] !== COMPLETED) depsRestored = false;
+    if (stored.size > 0) {
+      for (const i of topologicalOrder(this.#graph)) {
+        const node = this.#nodes[i] as AnyTask;
+        const record = stored.get(node.name);
+        if (record?.status !== "COMPLETED") continue;
+        if (record.version !== node.definition.options.version) continue;
+        let depsRestored = true;
+        for (let k = depStart[i] as number; k < (depStart[i + 1] as number); k++) {
+          if (this.#state[deps[k] as number] !== COMPLETED) depsRestored = false;
+        }
+        if (!depsRestored) continue;
+        this.#stored[i] = record;
+        this.#state[i] = COMPLETED;
+        this.#finished++;
+        const st = node._state;
+        st.status = TaskStatus.COMPLETED;
+        st.restored = true;
+        st.attempts = record.attempts;
+        st.duration = record.duration;
+        st.startedAtMs = record.startedAt;
+        st.finishedAtMs = record.finishedAt;
+        st.loadResult = this.#resultLoader(node.name);
+        const { dependentStart: ds, dependents } = this.#graph;
+        for (let k = ds[i] as number; k < (ds[i + 1] as number); k++) {
+          (this.#waiting[dependents[k] as number] as number)--;
+        }
       }
-      if (!depsRestored) continue;
-      this.#stored[i] = record;
-      this.#state[i] = COMPLETED;
-      this.#finished++;
-      const st = node._state;
-      st.status = TaskStatus.COMPLETED;
-      st.restored = true;
-      st.attempts = record.attempts;
-      st.duration = record.duration;
-      st.startedAt = record.startedAt === undefined ? undefined : new Date(record.startedAt);
-      st.finishedAt = record.finishedAt === undefined ? undefined : new Date(record.finishedAt);
-      st.loadResult = this.#resultLoader(node.name);
-      this.#forEachDependent(i, (j) => {
-        (this.#waiting[j] as number)--;
-      });
     }
     for (let i = 0; i < size; i++) {
       if (this.#state[i] === PENDING && this.#waiting[i] === 0) this.#ready.push(i);
     }
+  }
+
+  /**
+   * A store that cannot read synchronously (PostgreSQL) cannot answer `task.result` of a
+   * restored task on demand, so those results are read now and kept in memory like fresh
+   * ones. Stores that can read synchronously are read lazily, when a dependent needs one.
+   */
+  async #loadRestoredResults(): Promise<void> {
+    const { store, runKey } = this.#s;
+    if (!store.persistent || store.readResultSync) return;
+    const loads: Promise<void>[] = [];
+    for (let i = 0; i < this.#graph.size; i++) {
+      if (!this.#stored[i]?.hasResult || this.#state[i] !== COMPLETED) continue;
+      const node = this.#nodes[i] as AnyTask;
+      loads.push(
+        store.loadResult(this.#workflow.name, runKey, node.name).then((value) => {
+          node._state.result = value;
+          node._state.hasResult = true;
+        }),
+      );
+    }
+    await Promise.all(loads);
   }
 
   #resultLoader(name: string): (() => unknown) | undefined {
@@ -235,14 +245,14 @@ class Run {
     const limit = this.#s.runner.concurrency;
     while (this.#stopping === undefined && this.#inFlight < limit && this.#ready.size > 0) {
       const i = this.#ready.pop();
-      this.#retrying.delete(i);
+      if (this.#retrying.size > 0) this.#retrying.delete(i);
       this.#inFlight++;
-      void this.#attempt(i);
+      this.#attempt(i);
     }
     if (this.#finished === this.#graph.size) this.#done();
   }
 
-  async #attempt(i: number): Promise<void> {
+  #attempt(i: number): void {
     const node = this.#nodes[i] as AnyTask;
     const st = node._state;
     const definition = node.definition;
@@ -250,111 +260,131 @@ class Run {
     const attempt = ++st.attempts;
     const startedAt = Date.now();
     if (attempt === 1) {
-      st.startedAt = new Date(startedAt);
+      st.startedAtMs = startedAt;
       st.status = TaskStatus.RUNNING;
       this.#state[i] = RUNNING;
     }
-    this.#commits.addTaskState(this.#stateWrite(node, "RUNNING"));
-    this.#commits.addAttempt(this.#attemptRecord(node, attempt, "RUNNING", startedAt, undefined));
-    const { logger, events } = this.#s;
-    if (attempt === 1 && options.callbacks.onStart) {
-      const onStart = options.callbacks.onStart;
+    this.#openAttempt[i] = attempt;
+    this.#attemptStart[i] = startedAt;
+    this.#unrecordedStarts.push(i);
+    this.#commits.poke();
+    const { logger, events, runner } = this.#s;
+    const onStart = options.callbacks.onStart;
+    if (attempt === 1 && onStart) {
       guard(logger, `onStart callback of task "${node.name}"`, () => onStart(node));
     }
-    events.emit("task:start", this.#taskEvent(node, attempt), logger);
-
-    // Settles the attempt once: with its outcome, or at timeout or cancellation, without
-    // waiting for a task that ignores its signal.
-    let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    let controller: AbortController | undefined;
-    const runSignal = this.#controller.signal;
-    const onRunAbort = () => controller?.abort(runSignal.reason);
-    const outcome = new Promise<{ ok: true; value: unknown } | { ok: false; error: Error }>(
-      (resolve) => {
-        const settle = (result: { ok: true; value: unknown } | { ok: false; error: Error }) => {
-          if (settled) return;
-          settled = true;
-          if (timer) clearTimeout(timer);
-          runSignal.removeEventListener("abort", onRunAbort);
-          this.#running.delete(i);
-          resolve(result);
-        };
-        this.#running.set(i, (error) => settle({ ok: false, error }));
-        // An onStart callback or task:start listener may have stopped the run while this
-        // attempt was announced: it ends cancelled, without running.
-        if (this.#stopping !== undefined) {
-          settle({ ok: false, error: this.#cancelledError(i) });
-          return;
-        }
-        let signal = runSignal;
-        if (options.timeoutMs !== undefined) {
-          controller = new AbortController();
-          signal = controller.signal;
-          runSignal.addEventListener("abort", onRunAbort, { once: true });
-        }
-        const timeoutMs = options.timeoutMs;
-        const armTimeout = () => {
-          if (timeoutMs === undefined || settled || timer) return;
-          timer = setTimeout(() => {
-            const error = new TaskTimeoutError(node.name, timeoutMs, attempt);
-            controller?.abort(error);
-            settle({ ok: false, error });
-          }, timeoutMs);
-        };
-        if (!this.#s.runner.armsTimeout) armTimeout();
-        this.#inputsOf(i)
-          .then((inputs) => {
-            if (settled) return undefined;
-            const ctx: TaskContext = {
-              signal,
-              attempt,
-              taskName: node.name,
-              workflowName: this.#workflow.name,
-              runId: this.#runId,
-              runKey: this.#s.runKey,
-              params: this.#s.params,
-              log: taskLogger(logger, {
-                runId: this.#runId,
-                workflow: this.#workflow.name,
-                task: node.name,
-                attempt,
-              }),
-            };
-            return this.#s.runner.runAttempt({
-              workflow: this.#workflow,
-              task: definition as TaskDefinition<never, unknown>,
-              inputs,
-              ctx,
-              armTimeout,
-            });
-          })
-          .then(
-            (value) => settle({ ok: true, value }),
-            (error: unknown) => settle({ ok: false, error: toError(error) }),
-          );
-      },
-    );
-    const result = await outcome;
-    if (result.ok) this.#succeeded(i, attempt, startedAt, result.value);
-    else this.#attemptFailed(i, attempt, startedAt, result.error);
-  }
-
-  async #inputsOf(i: number): Promise<Record<string, unknown>> {
-    const { depStart, deps } = this.#graph;
-    const inputs: Record<string, unknown> = {};
-    for (let k = depStart[i] as number; k < (depStart[i + 1] as number); k++) {
-      const d = deps[k] as number;
-      const dep = this.#nodes[d] as AnyTask;
-      const st = dep._state;
-      inputs[dep.name] = st.hasResult
-        ? st.result
-        : await this.#s.store.loadResult(this.#workflow.name, this.#s.runKey, dep.name);
+    if (events.has("task:start")) events.emit("task:start", this.#taskEvent(node, attempt), logger);
+    // An onStart callback or task:start listener may have stopped the run while this
+    // attempt was announced: it ends cancelled, without running.
+    if (this.#stopping !== undefined) {
+      this.#outcome(i, attempt, false, this.#cancelledError(i));
+      return;
     }
-    return inputs;
+    let signal = this.#controller.signal;
+    if (options.timeoutMs !== undefined) {
+      const controller = new AbortController();
+      const runSignal = signal;
+      const onRunAbort = () => controller.abort(runSignal.reason);
+      runSignal.addEventListener("abort", onRunAbort, { once: true });
+      this.#timeouts.set(i, { controller, onRunAbort, timer: undefined });
+      signal = controller.signal;
+      if (!runner.armsTimeout) this.#armTimeout(i, attempt);
+    }
+    let inputs: Record<string, unknown>;
+    try {
+      inputs = this.#inputsOf(i);
+    } catch (error) {
+      this.#outcome(i, attempt, false, toError(error));
+      return;
+    }
+    const request: AttemptRequest = {
+      workflow: this.#workflow,
+      task: definition as TaskDefinition<never, unknown>,
+      inputs,
+      ctx: new AttemptContext(
+        signal,
+        attempt,
+        node.name,
+        this.#workflow.name,
+        this.#runId,
+        this.#s.runKey,
+        this.#s.params,
+        logger,
+      ),
+      armTimeout:
+        runner.armsTimeout && options.timeoutMs !== undefined
+          ? () => this.#armTimeout(i, attempt)
+          : NO_TIMEOUT_TO_ARM,
+    };
+    let out: unknown;
+    try {
+      out = runner.runAttempt(request);
+    } catch (error) {
+      this.#outcome(i, attempt, false, toError(error));
+      return;
+    }
+    if (isPromiseLike(out)) {
+      out.then(
+        (value) => this.#outcome(i, attempt, true, value),
+        (error: unknown) => this.#outcome(i, attempt, false, toError(error)),
+      );
+    } else {
+      this.#outcome(i, attempt, true, out);
+    }
   }
 
-  #succeeded(i: number, attempt: number, startedAt: number, value: unknown): void {
+  #armTimeout(i: number, attempt: number): void {
+    const control = this.#timeouts.get(i);
+    const timeoutMs = (this.#nodes[i] as AnyTask).definition.options.timeoutMs;
+    if (!control || control.timer || this.#openAttempt[i] !== attempt || timeoutMs === undefined) {
+      return;
+    }
+    control.timer = setTimeout(() => {
+      const error = new TaskTimeoutError((this.#nodes[i] as AnyTask).name, timeoutMs, attempt);
+      control.controller.abort(error);
+      this.#outcome(i, attempt, false, error);
+    }, timeoutMs);
+  }
+
+  /** Dependencies' results by name, from memory or (when released) from the store. */
+  #inputsOf(i: number): Record<string, unknown> {
+    const { depStart, deps } = this.#graph;
+    // Built without a prototype, then given Object's: every task's inputs have their own
+    // key names, and adding them to a `{}` literal would grow one shared hidden-class
+    // transition tree per run (a third of the scheduler's time on large DAGs).
+    const inputs = Object.create(null) as Record<string, unknown>;
+    for (let k = depStart[i] as number; k < (depStart[i + 1] as number); k++) {
+      const dep = this.#nodes[deps[k] as number] as AnyTask;
+      const st = dep._state;
+      if (st.hasResult) {
+        inputs[dep.name] = st.result;
+      } else if (st.loadResult) {
+        inputs[dep.name] = st.loadResult();
+      } else {
+        throw new FlowWeaverError(
+          `The result of task "${dep.name}" is neither in memory nor readable from the store ${this.#s.store.location}.`,
+          { code: "RESULT_UNAVAILABLE", taskName: dep.name, runId: this.#runId },
+        );
+      }
+    }
+    return Object.setPrototypeOf(inputs, Object.prototype) as Record<string, unknown>;
+  }
+
+  /** An attempt ended (once: a late outcome of an attempt already settled is ignored). */
+  #outcome(i: number, attempt: number, ok: boolean, valueOrError: unknown): void {
+    if (this.#openAttempt[i] !== attempt) return;
+    this.#openAttempt[i] = 0;
+    const control = this.#timeouts.get(i);
+    if (control) {
+      if (control.timer) clearTimeout(control.timer);
+      this.#controller.signal.removeEventListener("abort", control.onRunAbort);
+      this.#timeouts.delete(i);
+    }
+    if (ok) this.#succeeded(i, attempt, valueOrError);
+    else this.#attemptFailed(i, attempt, valueOrError as Error);
+  }
+
+  #succeeded(i: number, attempt: number, value: unknown): void {
     const node = this.#nodes[i] as AnyTask;
     const { store } = this.#s;
     let result: TaskStateWrite["result"];
@@ -362,44 +392,28 @@ class Run {
       try {
         result = encodeValue(value, `result of task "${node.name}"`, node.name);
       } catch (error) {
-        this.#attemptFailed(i, attempt, startedAt, toError(error));
+        this.#attemptFailed(i, attempt, toError(error));
         return;
       }
     } else {
-      result = { kind: "live", value } satisfies LiveValue;
+      result = { kind: "live", value };
     }
     const st = node._state;
     const finishedAt = Date.now();
     st.result = value;
     st.hasResult = true;
-    st.finishedAt = new Date(finishedAt);
-    st.duration = (finishedAt - (st.startedAt as Date).getTime()) / 1000;
-    this.#commits.addTaskState({ ...this.#stateWrite(node, "COMPLETED"), result });
-    this.#commits.addAttempt(
-      this.#attemptRecord(node, attempt, "COMPLETED", startedAt, finishedAt),
-    );
-    this.#commits.afterCommit(() => {
-      st.status = TaskStatus.COMPLETED;
-      this.#state[i] = COMPLETED;
-      this.#inFlight--;
-      const onComplete = node.definition.options.callbacks.onComplete;
-      const { logger, events } = this.#s;
-      if (onComplete)
-        guard(logger, `onComplete callback of task "${node.name}"`, () => onComplete(node));
-      events.emit("task:complete", this.#taskEvent(node, attempt), logger);
-      this.#settle(i);
-      this.#pump();
-    });
+    st.finishedAtMs = finishedAt;
+    st.duration = (finishedAt - (st.startedAtMs as number)) / 1000;
+    this.#commits.addTaskState(this.#stateWrite(node, "COMPLETED", result));
+    this.#commits.addAttempt(this.#attemptRecord(i, attempt, "COMPLETED", finishedAt, undefined));
+    this.#commits.release(i);
   }
 
-  #attemptFailed(i: number, attempt: number, startedAt: number, error: Error): void {
+  #attemptFailed(i: number, attempt: number, error: Error): void {
     const node = this.#nodes[i] as AnyTask;
     const options = node.definition.options;
-    const finishedAt = Date.now();
     const { logger, events } = this.#s;
-    this.#commits.addAttempt(
-      this.#attemptRecord(node, attempt, "FAILED", startedAt, finishedAt, error),
-    );
+    this.#commits.addAttempt(this.#attemptRecord(i, attempt, "FAILED", Date.now(), error));
     if (
       this.#stopping === undefined &&
       attempt <= options.retries &&
@@ -431,7 +445,9 @@ class Run {
           onRetry(node, error, nextAttempt),
         );
       }
-      events.emit("task:retry", { ...this.#taskEvent(node, nextAttempt), error }, logger);
+      if (events.has("task:retry")) {
+        events.emit("task:retry", { ...this.#taskEvent(node, nextAttempt), error }, logger);
+      }
       this.#pump();
       return;
     }
@@ -444,22 +460,53 @@ class Run {
     const st = node._state;
     const finishedAt = Date.now();
     st.error = error;
-    st.finishedAt = new Date(finishedAt);
-    st.duration = st.startedAt ? (finishedAt - st.startedAt.getTime()) / 1000 : undefined;
+    st.finishedAtMs = finishedAt;
+    st.duration = st.startedAtMs === undefined ? undefined : (finishedAt - st.startedAtMs) / 1000;
     st.status = TaskStatus.FAILED;
     this.#state[i] = FAILED;
-    this.#commits.addTaskState(this.#stateWrite(node, "FAILED"));
-    this.#commits.afterCommit(() => {
-      if (holdsSlot) this.#inFlight--;
-      const { logger, events } = this.#s;
-      const onError = node.definition.options.callbacks.onError;
-      if (onError)
-        guard(logger, `onError callback of task "${node.name}"`, () => onError(node, error));
-      events.emit("task:error", { ...this.#taskEvent(node, st.attempts), error }, logger);
-      this.#settle(i);
-      if (this.#s.failFast && this.#stopping === undefined) this.#stop("failFast", error);
-      this.#pump();
-    });
+    this.#holdsSlot[i] = holdsSlot ? 1 : 0;
+    this.#commits.addTaskState(this.#stateWrite(node, "FAILED", undefined));
+    this.#commits.release(-i - 1);
+  }
+
+  /** A commit group is durable: hand its completions and failures on. */
+  #committed(tokens: readonly number[]): void {
+    const { logger, events } = this.#s;
+    for (const token of tokens) {
+      const i = token >= 0 ? token : -token - 1;
+      const node = this.#nodes[i] as AnyTask;
+      const { callbacks } = node.definition.options;
+      if (token >= 0) {
+        node._state.status = TaskStatus.COMPLETED;
+        this.#state[i] = COMPLETED;
+        this.#inFlight--;
+        const onComplete = callbacks.onComplete;
+        if (onComplete) {
+          guard(logger, `onComplete callback of task "${node.name}"`, () => onComplete(node));
+        }
+        if (events.has("task:complete")) {
+          events.emit("task:complete", this.#taskEvent(node, node._state.attempts), logger);
+        }
+        this.#settle(i);
+      } else {
+        if (this.#holdsSlot[i]) this.#inFlight--;
+        const error = node._state.error as Error;
+        const onError = callbacks.onError;
+        if (onError) {
+          guard(logger, `onError callback of task "${node.name}"`, () => onError(node, error));
+        }
+        if (events.has("task:error")) {
+          events.emit(
+            "task:error",
+            { ...this.#taskEvent(node, node._state.attempts), error },
+            logger,
+          );
+        }
+        this.#settle(i);
+        if (this.#s.failFast && this.#stopping === undefined) this.#stop("failFast", error);
+      }
+    }
+    this.#pump();
   }
 
   #retryable(node: AnyTask, error: Error): boolean {
@@ -484,21 +531,22 @@ class Run {
    * all-success rule) and let results nobody needs any more leave memory.
    */
   #settle(i: number): void {
+    const { depStart, deps, dependentStart, dependents } = this.#graph;
     const stack = [i];
     while (stack.length > 0) {
       const t = stack.pop() as number;
       this.#finished++;
       const ok = this.#state[t] === COMPLETED;
-      const { depStart, deps } = this.#graph;
       for (let k = depStart[t] as number; k < (depStart[t + 1] as number); k++) {
         const d = deps[k] as number;
         if (--(this.#openDependents[d] as number) === 0) this.#release(d);
       }
       if (ok && this.#openDependents[t] === 0) this.#release(t);
-      this.#forEachDependent(t, (j) => {
+      for (let k = dependentStart[t] as number; k < (dependentStart[t + 1] as number); k++) {
+        const j = dependents[k] as number;
         (this.#waiting[j] as number)--;
         if (!ok) (this.#broken[j] as number)++;
-        if (this.#state[j] !== PENDING) return;
+        if (this.#state[j] !== PENDING) continue;
         // Trigger rule "all success": the only rule for now, so it lives here.
         if ((this.#broken[j] as number) > 0) {
           this.#skip(j);
@@ -506,7 +554,7 @@ class Run {
         } else if (this.#waiting[j] === 0 && this.#stopping === undefined) {
           this.#ready.push(j);
         }
-      });
+      }
     }
   }
 
@@ -514,7 +562,9 @@ class Run {
     const node = this.#nodes[j] as AnyTask;
     node._state.status = TaskStatus.SKIPPED;
     this.#state[j] = SKIPPED;
-    this.#commits.addTaskState(this.#stateWrite(node, "SKIPPED"));
+    this.#commits.addTaskState(this.#stateWrite(node, "SKIPPED", undefined));
+    const { events, logger } = this.#s;
+    if (events.has("task:skip")) events.emit("task:skip", this.#taskEvent(node, 0), logger);
   }
 
   /** Lets a stored result leave memory; `task.result` reads it back from the store. */
@@ -528,15 +578,23 @@ class Run {
     st.loadResult = this.#resultLoader((this.#nodes[i] as AnyTask).name);
   }
 
-  #forEachDependent(i: number, visit: (j: number) => void): void {
-    const { dependentStart, dependents } = this.#graph;
-    for (let k = dependentStart[i] as number; k < (dependentStart[i + 1] as number); k++) {
-      visit(dependents[k] as number);
+  /** Before each commit: record the attempts started since the last one that still run. */
+  #recordStarts(): void {
+    const starts = this.#unrecordedStarts;
+    if (starts.length === 0) return;
+    this.#unrecordedStarts = [];
+    for (const i of starts) {
+      const attempt = this.#openAttempt[i] as number;
+      if (attempt === 0 || this.#recordedStart[i] === attempt) continue;
+      this.#recordedStart[i] = attempt;
+      const node = this.#nodes[i] as AnyTask;
+      this.#commits.addTaskState(this.#stateWrite(node, "RUNNING", undefined));
+      this.#commits.addAttempt(this.#attemptRecord(i, attempt, "RUNNING", undefined, undefined));
     }
   }
 
   /** Stops the run: nothing new starts, running attempts are aborted and fail as cancelled. */
-  #stop(kind: "cancelled" | "failFast" | "fatal", reason: unknown): void {
+  #stop(kind: StopKind, reason: unknown): void {
     if (this.#stopping !== undefined) {
       if (kind === "fatal" && this.#fatal === undefined) this.#fatal = reason;
       return;
@@ -558,11 +616,12 @@ class Run {
       }
     }
     this.#controller.abort(reason);
-    for (const [i, fail] of [...this.#running]) fail(this.#cancelledError(i));
-    if (kind === "fatal") {
-      // Nothing more can be stored: settle what is left so the run can end.
-      this.#done();
+    for (let i = 0; i < this.#graph.size; i++) {
+      const attempt = this.#openAttempt[i] as number;
+      if (attempt !== 0) this.#outcome(i, attempt, false, this.#cancelledError(i));
     }
+    // Nothing more can be stored after a failed commit: end the run now.
+    if (kind === "fatal") this.#done();
     this.#pump();
   }
 
@@ -583,53 +642,25 @@ class Run {
 
   async #finish(): Promise<RunResult> {
     const finishedAt = new Date();
-    const tasks: Record<string, TaskSummary> = {};
-    const failed: string[] = [];
-    for (const node of this.#nodes) {
-      const st = node._state;
-      if (st.status === TaskStatus.FAILED) failed.push(node.name);
-      tasks[node.name] = {
-        status: st.status,
-        attempts: st.attempts,
-        duration: st.duration,
-        error: st.error,
-        restored: st.restored,
-      };
-    }
-    const status =
-      this.#stopping === "cancelled"
-        ? "CANCELLED"
-        : failed.length > 0 || this.#fatal !== undefined
-          ? "FAILED"
-          : "COMPLETED";
-    const result: RunResult = {
+    const { result, error } = buildRunResult({
       runId: this.#runId,
       workflow: this.#workflow.name,
       runKey: this.#s.runKey,
-      status,
-      tasks,
+      nodes: this.#nodes,
       startedAt: this.#startedAt,
       finishedAt,
-      duration: (finishedAt.getTime() - this.#startedAt.getTime()) / 1000,
-    };
-    const error =
-      this.#fatal !== undefined
-        ? toError(this.#fatal)
-        : status === "CANCELLED"
-          ? new WorkflowCancelledError(result, this.#cancelReason)
-          : status === "FAILED"
-            ? new WorkflowFailedError(result, failed)
-            : undefined;
+      stopping: this.#stopping,
+      cancelReason: this.#cancelReason,
+      fatal: this.#fatal,
+    });
     if (this.#fatal === undefined) {
-      this.#commits.addRun({
-        runId: this.#runId,
-        workflow: this.#workflow.name,
-        runKey: this.#s.runKey,
-        status,
-        startedAt: this.#startedAt.getTime(),
-        finishedAt: finishedAt.getTime(),
-        error: error ? serializeError(error) : undefined,
-      });
+      this.#commits.addRun(
+        this.#runRecord(
+          result.status,
+          finishedAt.getTime(),
+          error ? serializeError(error) : undefined,
+        ),
+      );
       await this.#commits.drain();
     }
     this.#s.events.emit("run:finish", { ...this.#runEvent(), result }, this.#s.logger);
@@ -637,8 +668,29 @@ class Run {
     return result;
   }
 
-  #stateWrite(node: AnyTask, status: TaskStateWrite["status"]): TaskStateWrite {
+  #runRecord(
+    status: "RUNNING" | RunResult["status"],
+    finishedAt: number | undefined,
+    error: ReturnType<typeof serializeError> | undefined,
+  ) {
+    return {
+      runId: this.#runId,
+      workflow: this.#workflow.name,
+      runKey: this.#s.runKey,
+      status,
+      startedAt: this.#startedAt.getTime(),
+      finishedAt,
+      error,
+    };
+  }
+
+  #stateWrite(
+    node: AnyTask,
+    status: TaskStateWrite["status"],
+    result: TaskStateWrite["result"],
+  ): TaskStateWrite {
     const st = node._state;
+    const running = status === "RUNNING";
     return {
       workflow: this.#workflow.name,
       runKey: this.#s.runKey,
@@ -646,29 +698,29 @@ class Run {
       status,
       runId: this.#runId,
       attempts: st.attempts,
-      startedAt: st.startedAt?.getTime(),
-      finishedAt: status === "RUNNING" ? undefined : st.finishedAt?.getTime(),
-      duration: status === "RUNNING" ? undefined : st.duration,
+      startedAt: st.startedAtMs,
+      finishedAt: running ? undefined : st.finishedAtMs,
+      duration: running ? undefined : st.duration,
       version: node.definition.options.version,
       error: status === "FAILED" && st.error ? serializeError(st.error) : undefined,
+      result,
     };
   }
 
   #attemptRecord(
-    node: AnyTask,
+    i: number,
     attempt: number,
-    status: "RUNNING" | "COMPLETED" | "FAILED",
-    startedAt: number,
+    status: AttemptRecord["status"],
     finishedAt: number | undefined,
-    error?: Error,
-  ) {
+    error: Error | undefined,
+  ): AttemptRecord {
     return {
       runId: this.#runId,
       workflow: this.#workflow.name,
-      task: node.name,
+      task: (this.#nodes[i] as AnyTask).name,
       attempt,
       status,
-      startedAt,
+      startedAt: this.#attemptStart[i] as number,
       finishedAt,
       error: error ? serializeError(error) : undefined,
     };
@@ -679,8 +731,22 @@ class Run {
   }
 
   #taskEvent(node: AnyTask, attempt: number): ExecutorEvents["task:start"] {
-    return { ...this.#runEvent(), task: node, attempt };
+    return {
+      runId: this.#runId,
+      workflow: this.#workflow.name,
+      runKey: this.#s.runKey,
+      task: node,
+      attempt,
+    };
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 /** Kahn's order over the compiled graph (the graph is known to be acyclic). */

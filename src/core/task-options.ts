@@ -32,9 +32,23 @@ const KNOWN_OPTIONS = new Set([
 ]);
 const CALLBACKS = ["onStart", "onComplete", "onError", "onRetry"] as const;
 
+const DEFAULT_OPTIONS: ResolvedTaskOptions = Object.freeze({
+  retries: 0,
+  retryDelayMs: 0,
+  backoff: "fixed",
+  maxRetryDelayMs: Number.POSITIVE_INFINITY,
+  jitter: 0,
+  retryOn: undefined,
+  timeoutMs: undefined,
+  version: undefined,
+  callbacks: Object.freeze({}),
+  description: undefined,
+});
+
 /** Validates task options where they are given; errors name the task and the option. */
 export function resolveTaskOptions(taskName: string, raw: unknown): ResolvedTaskOptions {
-  if (raw === undefined || raw === null) raw = {};
+  // Most tasks take no options: share one resolved default.
+  if (raw === undefined || raw === null) return DEFAULT_OPTIONS;
   const fail = (message: string): never => {
     throw new ConfigurationError(`Task "${taskName}": ${message}`, { taskName });
   };

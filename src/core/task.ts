@@ -87,17 +87,19 @@ export type TaskFunction<I = unknown, R = unknown, N extends string = string> = 
 };
 
 /** A task called directly: its inputs may be left out when it needs none. */
-export type TaskCallArgs<I> = Record<never, never> extends I
-  ? [inputs?: I, ctx?: Partial<TaskContext>]
-  : [inputs: I, ctx?: Partial<TaskContext>];
+export type TaskCallArgs<I> =
+  Record<never, never> extends I
+    ? [inputs?: I, ctx?: Partial<TaskContext>]
+    : [inputs: I, ctx?: Partial<TaskContext>];
 
 /** Mutable per-run state of a task node, written only by the scheduler. @internal */
 export interface TaskRuntimeState {
   status: TaskStatus;
   attempts: number;
   error: Error | undefined;
-  startedAt: Date | undefined;
-  finishedAt: Date | undefined;
+  /** Milliseconds since the epoch (Dates are made on demand by the getters). */
+  startedAtMs: number | undefined;
+  finishedAtMs: number | undefined;
   duration: number | undefined;
   restored: boolean;
   hasResult: boolean;
@@ -151,10 +153,12 @@ export class Task<I = unknown, R = unknown, N extends string = string> {
     return this._state.error;
   }
   get startedAt(): Date | undefined {
-    return this._state.startedAt;
+    const ms = this._state.startedAtMs;
+    return ms === undefined ? undefined : new Date(ms);
   }
   get finishedAt(): Date | undefined {
-    return this._state.finishedAt;
+    const ms = this._state.finishedAtMs;
+    return ms === undefined ? undefined : new Date(ms);
   }
   /** Seconds from the first attempt's start to the end of the last. */
   get duration(): number | undefined {
@@ -181,7 +185,17 @@ export class Task<I = unknown, R = unknown, N extends string = string> {
 
   /** @internal Resets the node before a run. */
   _reset(): void {
-    Object.assign(this._state, freshState());
+    const st = this._state;
+    st.status = TaskStatus.PENDING;
+    st.attempts = 0;
+    st.error = undefined;
+    st.startedAtMs = undefined;
+    st.finishedAtMs = undefined;
+    st.duration = undefined;
+    st.restored = false;
+    st.hasResult = false;
+    st.result = undefined;
+    st.loadResult = undefined;
   }
 }
 
@@ -237,13 +251,15 @@ export function task(
   }
   const definition = defineTask(name, fn, options, "task()");
   const taskFn = definition.fn;
-  const callable = (inputs?: unknown, ctx?: Partial<TaskContext>) =>
-    taskFn(inputs ?? {}, standaloneContext(definition.name, ctx));
-  Object.defineProperties(callable, {
-    name: { value: definition.name },
-    taskName: { value: definition.name, enumerable: true },
-    definition: { value: definition, enumerable: true },
-  });
+  // The computed key names the function after the task (cheaper than redefining `name`),
+  // and plain assignments keep every callable in one shape.
+  const callable = {
+    [definition.name]: (inputs?: unknown, ctx?: Partial<TaskContext>) =>
+      taskFn(inputs ?? {}, standaloneContext(definition.name, ctx)),
+  }[definition.name] as (inputs?: unknown, ctx?: Partial<TaskContext>) => unknown;
+  const typed = callable as unknown as { taskName: string; definition: TaskDefinition };
+  typed.taskName = definition.name;
+  typed.definition = definition;
   return callable as unknown as TaskFunction<unknown, unknown, string>;
 }
 
@@ -304,8 +320,8 @@ function freshState(): TaskRuntimeState {
     status: TaskStatus.PENDING,
     attempts: 0,
     error: undefined,
-    startedAt: undefined,
-    finishedAt: undefined,
+    startedAtMs: undefined,
+    finishedAtMs: undefined,
     duration: undefined,
     restored: false,
     hasResult: false,

@@ -70,9 +70,10 @@ export type CheckedDependencies<I, D extends readonly DependencyRef[]> = unknown
  * `addTask`'s options: required when the task's function declares inputs, so forgetting
  * `dependsOn` (the seed's first pitfall) is a compile error rather than `undefined` inputs.
  */
-export type AddTaskArgs<I, D extends readonly DependencyRef[]> = Record<never, never> extends I
-  ? [options?: AddTaskOptions<CheckedDependencies<I, D>> & { readonly dependsOn?: D }]
-  : [options: AddTaskOptions<CheckedDependencies<I, D>> & { readonly dependsOn: D }];
+export type AddTaskArgs<I, D extends readonly DependencyRef[]> =
+  Record<never, never> extends I
+    ? [options?: AddTaskOptions<CheckedDependencies<I, D>> & { readonly dependsOn?: D }]
+    : [options: AddTaskOptions<CheckedDependencies<I, D>> & { readonly dependsOn: D }];
 
 /** Options of `addTask`. */
 export interface AddTaskOptions<D extends readonly DependencyRef[] = readonly DependencyRef[]> {

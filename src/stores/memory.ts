@@ -29,7 +29,7 @@ export class MemoryStateStore implements StateStore {
   readonly persistent = false;
   readonly #partitions = new Map<string, Map<string, Entry>>();
   readonly #runs = new Map<string, RunRecord>();
-  readonly #attempts = new Map<string, Map<string, AttemptRecord>>();
+  readonly #attempts = new Map<string, AttemptRecord[]>();
   readonly #locks = new Map<string, LockOwner>();
 
   async acquireLock(workflow: string, owner: LockOwner): Promise<StoreLock> {
@@ -72,22 +72,37 @@ export class MemoryStateStore implements StateStore {
         partition = new Map();
         this.#partitions.set(key, partition);
       }
-      const { result, ...rest } = write;
+      const result = write.result;
       const value =
         result === undefined
           ? undefined
           : result.kind === "live"
             ? result.value
             : decodeValue(result);
-      partition.set(write.task, { state: { ...rest, hasResult: result !== undefined }, value });
+      const state: StoredTaskState = {
+        workflow: write.workflow,
+        runKey: write.runKey,
+        task: write.task,
+        status: write.status,
+        runId: write.runId,
+        attempts: write.attempts,
+        startedAt: write.startedAt,
+        finishedAt: write.finishedAt,
+        duration: write.duration,
+        version: write.version,
+        error: write.error,
+        hasResult: result !== undefined,
+      };
+      partition.set(write.task, { state, value });
     }
     for (const attempt of batch.attempts) {
+      // Appended as they come; a later write of the same attempt wins when listed.
       let byRun = this.#attempts.get(attempt.runId);
       if (!byRun) {
-        byRun = new Map();
+        byRun = [];
         this.#attempts.set(attempt.runId, byRun);
       }
-      byRun.set(`${attempt.task}\u0000${attempt.attempt}`, attempt);
+      byRun.push(attempt);
     }
   }
 
@@ -124,9 +139,12 @@ export class MemoryStateStore implements StateStore {
   }
 
   async listAttempts(runId: string): Promise<AttemptRecord[]> {
-    return [...(this.#attempts.get(runId)?.values() ?? [])].sort(
-      (a, b) => a.startedAt - b.startedAt || a.attempt - b.attempt,
-    );
+    const latest = new Map<string, AttemptRecord>();
+    for (const attempt of this.#attempts.get(runId) ?? []) {
+      latest.set(`${attempt.task}\u0000${attempt.attempt}`, attempt);
+    }
+    const attempts = [...latest.values()];
+    return attempts.sort((a, b) => a.startedAt - b.startedAt || a.attempt - b.attempt);
   }
 
   async listTaskStates(workflow: string, runKey?: string): Promise<StoredTaskState[]> {
