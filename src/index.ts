@@ -35,7 +35,7 @@ export type {
   TaskSummary,
 } from "./core/events.js";
 export { type Logger, silentLogger, stderrLogger, type TaskLogger } from "./core/logger.js";
-export type { AttemptRequest, AttemptRunner } from "./core/scheduler.js";
+export type { AttemptRequest, AttemptRunner } from "./core/runner.js";
 export {
   decodeValue,
   type EncodedValue,
@@ -66,11 +66,13 @@ export {
 export { AsyncExecutor, type AsyncExecutorOptions } from "./executors/async.js";
 export { type ExecuteOptions, Executor, type ExecutorOptions } from "./executors/executor.js";
 export { SequentialExecutor } from "./executors/sequential.js";
+export { ThreadedExecutor, type ThreadedExecutorOptions } from "./executors/threaded/executor.js";
 export { JSONStateStore, type JSONStateStoreOptions } from "./stores/json/index.js";
 export { MemoryStateStore } from "./stores/memory.js";
 export {
   type PostgresPoolConfig,
   PostgresStateStore,
   type PostgresStateStoreOptions,
+} from "./stores/postgres/index.js";
 export { SQLiteStateStore, type SQLiteStateStoreOptions } from "./stores/sqlite/index.js";
 export type * from "./stores/store.js";

@@ -44,7 +44,13 @@ export function skippedInWorker(workflow: Workflow, runKey: string): RunResult {
   const tasks: RunResult["tasks"] = Object.fromEntries(
     workflow.tasks.map((node) => [
       node.name,
-      { status: TaskStatus.SKIPPED, attempts: 0, duration: undefined, error: undefined, restored: false },
+      {
+        status: TaskStatus.SKIPPED,
+        attempts: 0,
+        duration: undefined,
+        error: undefined,
+        restored: false,
+      },
     ]),
   );
   return {
