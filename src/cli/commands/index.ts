@@ -4,6 +4,7 @@ import { graphCommand } from "./graph.js";
 import { historyCommand } from "./history.js";
 import { runCommand } from "./run.js";
 import { statusCommand } from "./status.js";
+import { uiCommand } from "./ui.js";
 
 /** Every `flowweaver` command, in the order `--help` lists them. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -12,4 +13,5 @@ export const COMMANDS: readonly CommandModule[] = [
   historyCommand,
   graphCommand,
   clearCommand,
+  uiCommand,
 ];
