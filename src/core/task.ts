@@ -108,6 +108,8 @@ export interface TaskRuntimeState {
   loadResult: (() => unknown) | undefined;
 }
 
+const TASK_BRAND = Symbol.for("flowweaver.task");
+
 /**
  * A task node: a task definition plus the state of its last run in a workflow.
  *
@@ -116,6 +118,20 @@ export interface TaskRuntimeState {
  * wf.addTask(fetch);
  */
 export class Task<I = unknown, R = unknown, N extends string = string> {
+  /** Holds for task nodes of any copy of flowweaver in the process (see Workflow). */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      (value as { [TASK_BRAND]?: unknown })[TASK_BRAND] === true
+    );
+  }
+
+  /** @internal */
+  get [TASK_BRAND](): true {
+    return true;
+  }
+
   readonly definition: TaskDefinition<I, R, N>;
   /** @internal */
   readonly _state: TaskRuntimeState = freshState();

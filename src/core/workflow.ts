@@ -81,6 +81,8 @@ export interface AddTaskOptions<D extends readonly DependencyRef[] = readonly De
   readonly dependsOn?: D;
 }
 
+const WORKFLOW_BRAND = Symbol.for("flowweaver.workflow");
+
 /**
  * A workflow: a DAG of named tasks. It owns one {@link Task} node per added task, holding
  * the last run's status, result, error, attempts and times.
@@ -91,6 +93,24 @@ export interface AddTaskOptions<D extends readonly DependencyRef[] = readonly De
  * wf.addTask(validate_records, { dependsOn: [extract_from_crm] });
  */
 export class Workflow {
+  /**
+   * `instanceof Workflow` holds for workflows made by any copy of flowweaver loaded in the
+   * process (a CLI installed globally running a project's own copy, a build and its
+   * sources side by side), since they share this registered brand.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      (value as { [WORKFLOW_BRAND]?: unknown })[WORKFLOW_BRAND] === true
+    );
+  }
+
+  /** @internal */
+  get [WORKFLOW_BRAND](): true {
+    return true;
+  }
+
   readonly name: string;
   readonly description: string | undefined;
   /** The defining module's URL, for executors that run tasks in other threads or processes. */
