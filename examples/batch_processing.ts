@@ -7,11 +7,13 @@
  * its dependency and the batch size from the run's `params`, never from a module-level
  * config object, so it is deterministic and testable by calling it.
  *
+ *   npx flowweaver run examples/batch_processing.ts
+ *   npx flowweaver run examples/batch_processing.ts --param batchSize=25 --fresh
  *   npx tsx examples/batch_processing.ts
  *   npx tsx examples/batch_processing.ts 25     # another batch size
  */
 import { createHash } from "node:crypto";
-import { NonRetryableError, SequentialExecutor, task, Workflow } from "../src/index.js";
+import { NonRetryableError, SequentialExecutor, task, Workflow } from "flowweaver";
 import { runIfMain } from "./support/main.js";
 import { numberParam } from "./support/params.js";
 import { printRun } from "./support/report.js";

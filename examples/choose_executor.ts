@@ -1,6 +1,6 @@
 /**
  * Performance Optimization: "Choose Right Executor" (the AsyncExecutor and
- * SequentialExecutor parts; the ThreadedExecutor part comes with ThreadedExecutor).
+ * SequentialExecutor parts; the ThreadedExecutor part is threaded_choose_executor.ts).
  *
  * - regional_sales_fetch is I/O-bound: six HTTP calls that mostly wait. AsyncExecutor
  *   keeps up to `maxConcurrent` of them in flight on the event loop, so the run takes
@@ -8,14 +8,19 @@
  *   SequentialExecutor waits for each in turn; the main block below shows both).
  * - sales_statistics is CPU-bound: SequentialExecutor runs it one task at a time.
  *
- *   npx tsx examples/choose_executor.ts
+ * The file exports both workflows, so the CLI needs to be told which one to run:
+ *
+ *   npx flowweaver run examples/choose_executor.ts --workflow regional_sales_fetch --executor async
+ *   npx flowweaver run examples/choose_executor.ts --workflow sales_statistics
+ *   npx tsx examples/choose_executor.ts    # both executors on the I/O workflow, timed
  */
-import { AsyncExecutor, type Executor, SequentialExecutor, task, Workflow } from "../src/index.js";
+import { AsyncExecutor, type Executor, SequentialExecutor, task, Workflow } from "flowweaver";
 import { getJson } from "./support/http.js";
 import { delayed, dynamic, type Route, startLocalApi } from "./support/local-api.js";
 import { runIfMain } from "./support/main.js";
-import { stringParam } from "./support/params.js";
+import { serviceUrl } from "./support/params.js";
 import { type OrderRow, querySource } from "./support/source-db.js";
+import { lazyStandIn } from "./support/stand-in.js";
 
 export interface RegionSales {
   readonly region: string;
@@ -24,12 +29,15 @@ export interface RegionSales {
 
 export const REGIONS = ["north", "south", "east", "west", "central", "islands"] as const;
 
+/** The sales API for runs without an `apiUrl` parameter, started by the first fetch. */
+export const salesApi = lazyStandIn("the sales API", salesRoutes);
+
 // One fetch task per region: independent, so they can all wait at the same time.
 const fetches = REGIONS.map((region) =>
   task(
     `fetch_sales_${region}`,
-    (_inputs, ctx) =>
-      getJson<RegionSales>(`${stringParam(ctx, "apiUrl")}/sales/${region}`, {
+    async (_inputs, ctx) =>
+      getJson<RegionSales>(`${await serviceUrl(ctx, "apiUrl", salesApi)}/sales/${region}`, {
         signal: ctx.signal,
       }),
     { retries: 2, retryDelay: "200ms", timeout: "30s" },
@@ -85,9 +93,13 @@ export function salesRoute(): Route {
   });
 }
 
+/** The stand-in sales API's routes: each call takes 200 ms, like a real API. */
+export function salesRoutes(): Record<string, Route> {
+  return { "/sales/*": delayed(200, salesRoute()) };
+}
+
 runIfMain(import.meta.url, async () => {
-  // Each call takes 200 ms, like a real API.
-  await using api = await startLocalApi({ "/sales/*": delayed(200, salesRoute()) });
+  await using api = await startLocalApi(salesRoutes());
   const params = { apiUrl: api.url };
   const timed = async (label: string, executor: Executor) => {
     const run = await executor.execute(workflow, { params });

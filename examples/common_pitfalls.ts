@@ -10,14 +10,16 @@
  *   and fails with a message that says what is missing, instead of a TypeError three
  *   lines later, and falls back to a default for a missing key.
  *
+ *   npx flowweaver run examples/common_pitfalls.ts --executor async
  *   npx tsx examples/common_pitfalls.ts
  */
-import { AsyncExecutor, NonRetryableError, task, Workflow } from "../src/index.js";
+import { AsyncExecutor, NonRetryableError, task, Workflow } from "flowweaver";
 import { getJson } from "./support/http.js";
 import { json, startLocalApi } from "./support/local-api.js";
 import { runIfMain } from "./support/main.js";
-import { stringParam } from "./support/params.js";
+import { serviceUrl } from "./support/params.js";
 import { printRun } from "./support/report.js";
+import { lazyStandIn } from "./support/stand-in.js";
 
 export interface Settings {
   readonly value: number;
@@ -36,13 +38,19 @@ export const merge_settings = task(
   }),
 );
 
+/** The tenant API for runs without an `apiUrl` parameter, started by fetch_settings. */
+export const settingsApi = lazyStandIn("the tenant settings API", () => ({
+  "/settings": json({ theme: "dark" }),
+}));
+
 /** The API answers `null` when nothing is configured for this tenant. */
 export const fetch_settings = task(
   "fetch_settings",
-  (_inputs, ctx) =>
-    getJson<Record<string, string> | null>(`${stringParam(ctx, "apiUrl")}/settings`, {
-      signal: ctx.signal,
-    }),
+  async (_inputs, ctx) =>
+    getJson<Record<string, string> | null>(
+      `${await serviceUrl(ctx, "apiUrl", settingsApi)}/settings`,
+      { signal: ctx.signal },
+    ),
   { retries: 2, retryDelay: "200ms", timeout: "30s" },
 );
 

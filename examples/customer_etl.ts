@@ -6,16 +6,21 @@
  * the task before it by name (`{ extract_from_crm }`), and because the dependencies are
  * task objects, the compiler checks that every input is provided with the right type.
  *
- * State lives in SQLite at .flowweaver/state.db. Run this file twice: the first run runs
- * the three tasks, the second restores them from the store instead of running them again.
+ * State lives in SQLite at .flowweaver/state.db, the CLI's default. Run it twice: the
+ * first run runs the three tasks, the second restores them from the store instead of
+ * running them again. The CRM is a local stand-in, started by extract_from_crm when no
+ * `crmUrl` is given; the warehouse is a SQLite file, .flowweaver/warehouse.db unless
+ * `warehousePath` says otherwise.
  *
- *   npx tsx examples/customer_etl.ts
+ *   npx flowweaver run examples/customer_etl.ts
+ *   npx flowweaver run examples/customer_etl.ts --param crmUrl=http://crm.internal:8080
+ *   npx tsx examples/customer_etl.ts       # the main block below, same store
  */
-import { SequentialExecutor, SQLiteStateStore, task, Workflow } from "../src/index.js";
-import { type CrmCustomer, startCrm } from "./support/crm.js";
+import { SequentialExecutor, SQLiteStateStore, task, Workflow } from "flowweaver";
+import { type CrmCustomer, crmStandIn, startCrm } from "./support/crm.js";
 import { getJson } from "./support/http.js";
 import { runIfMain } from "./support/main.js";
-import { stringParam } from "./support/params.js";
+import { serviceUrl, stringParam } from "./support/params.js";
 import { printRun } from "./support/report.js";
 import { upsertCustomers, type WarehouseCustomer } from "./support/warehouse.js";
 
@@ -42,8 +47,10 @@ export function validateCustomers(customers: readonly CrmCustomer[]): Validation
 // The network is where transient failures live: retry with backoff, and bound each attempt.
 export const extract_from_crm = task(
   "extract_from_crm",
-  (_inputs, ctx) =>
-    getJson<CrmCustomer[]>(`${stringParam(ctx, "crmUrl")}/customers`, { signal: ctx.signal }),
+  async (_inputs, ctx) =>
+    getJson<CrmCustomer[]>(`${await serviceUrl(ctx, "crmUrl", crmStandIn)}/customers`, {
+      signal: ctx.signal,
+    }),
   { retries: 3, retryDelay: "200ms", backoff: "exponential", timeout: "30s" },
 );
 
@@ -53,11 +60,17 @@ export const validate_records = task(
     validateCustomers(extract_from_crm),
 );
 
+/** Where load_to_warehouse writes without a `warehousePath`: beside the CLI's default store. */
+export const DEFAULT_WAREHOUSE = ".flowweaver/warehouse.db";
+
 // An upsert keyed by customer id: loading twice is harmless, so a retry is safe.
 export const load_to_warehouse = task(
   "load_to_warehouse",
   ({ validate_records }: { validate_records: ValidationResult }, ctx) => ({
-    loaded: upsertCustomers(stringParam(ctx, "warehousePath"), validate_records.valid),
+    loaded: upsertCustomers(
+      stringParam(ctx, "warehousePath", DEFAULT_WAREHOUSE),
+      validate_records.valid,
+    ),
     rejected: validate_records.rejected.length,
   }),
   { retries: 2, retryDelay: "200ms" },
@@ -77,7 +90,7 @@ runIfMain(import.meta.url, async () => {
   const stateStore = new SQLiteStateStore(".flowweaver/state.db");
   try {
     const run = await new SequentialExecutor({ stateStore }).execute(workflow, {
-      params: { crmUrl: crm.url, warehousePath: ".flowweaver/warehouse.db" },
+      params: { crmUrl: crm.url, warehousePath: DEFAULT_WAREHOUSE },
     });
     printRun(run);
     console.log("load_to_warehouse result:", workflow.getTask("load_to_warehouse").result);

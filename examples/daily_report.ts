@@ -8,6 +8,11 @@
  * resumes where it stopped (completed tasks are restored, not run again), while
  * tomorrow's run starts fresh without clearing anything.
  *
+ * The run key is not optional here: a run under the CLI's default key ("default") fails
+ * at once, asking for a date, rather than reusing one day's stored report for every day.
+ *
+ *   npx flowweaver run examples/daily_report.ts --run-key 2026-11-24
+ *   npx flowweaver run examples/daily_report.ts --run-key "$(date -u +%F)"
  *   npx tsx examples/daily_report.ts               # today's report
  *   npx tsx examples/daily_report.ts 2026-11-24    # another day's
  *   ENVIRONMENT=production npx tsx examples/daily_report.ts   # SQLite instead of JSON
@@ -20,12 +25,13 @@ import {
   type StateStore,
   task,
   Workflow,
-} from "../src/index.js";
+} from "flowweaver";
 import { getJson } from "./support/http.js";
-import { dynamic, type LocalApi, startLocalApi } from "./support/local-api.js";
+import { dynamic, type LocalApi, type Route, startLocalApi } from "./support/local-api.js";
 import { runIfMain } from "./support/main.js";
-import { stringParam } from "./support/params.js";
+import { serviceUrl } from "./support/params.js";
 import { printRun } from "./support/report.js";
+import { lazyStandIn } from "./support/stand-in.js";
 
 export interface SalesReport {
   readonly date: string;
@@ -44,15 +50,14 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 // partition fetches yesterday's report again, never today's.
 export const fetch_daily_report = task(
   "fetch_daily_report",
-  (_inputs, ctx) => {
+  async (_inputs, ctx) => {
     if (!DATE.test(ctx.runKey)) {
       throw new NonRetryableError(
-        `daily_sales_report runs with runKey set to a date (YYYY-MM-DD); got "${ctx.runKey}".`,
+        `daily_sales_report runs with runKey set to a date (YYYY-MM-DD); got "${ctx.runKey}". Pass --run-key YYYY-MM-DD on the command line, or execute(workflow, { runKey: "YYYY-MM-DD" }).`,
       );
     }
-    return getJson<SalesReport>(`${stringParam(ctx, "apiUrl")}/reports/${ctx.runKey}`, {
-      signal: ctx.signal,
-    });
+    const apiUrl = await serviceUrl(ctx, "apiUrl", reportsApi);
+    return getJson<SalesReport>(`${apiUrl}/reports/${ctx.runKey}`, { signal: ctx.signal });
   },
   { retries: 3, retryDelay: "500ms", backoff: "exponential", timeout: "1m" },
 );
@@ -117,15 +122,23 @@ export function reportFor(date: string): SalesReport {
   };
 }
 
-/** Starts the stand-in sales API: `GET /reports/YYYY-MM-DD`. */
-export function startReportsApi(): Promise<LocalApi> {
-  return startLocalApi({
+/** The stand-in sales API's route: `GET /reports/YYYY-MM-DD`. */
+function reportRoutes(): Record<string, Route> {
+  return {
     "/reports/*": dynamic((url) => {
       const date = url.pathname.split("/").at(-1) ?? "";
       return DATE.test(date) ? reportFor(date) : undefined;
     }),
-  });
+  };
 }
+
+/** Starts the stand-in sales API. */
+export function startReportsApi(): Promise<LocalApi> {
+  return startLocalApi(reportRoutes());
+}
+
+/** The sales API for runs without an `apiUrl` parameter, started by fetch_daily_report. */
+export const reportsApi = lazyStandIn("the sales reports API", reportRoutes);
 
 runIfMain(import.meta.url, async () => {
   const runKey = process.argv[2] ?? new Date().toISOString().slice(0, 10);

@@ -7,14 +7,15 @@
  * run just as well and tell you nothing.) Dependencies given as strings are not
  * type-checked; task objects, as in customer_etl.ts, are.
  *
+ *   npx flowweaver run examples/descriptive_names.ts
  *   npx tsx examples/descriptive_names.ts
  */
-import { SequentialExecutor, Task, Workflow } from "../src/index.js";
+import { SequentialExecutor, Task, Workflow } from "flowweaver";
 import { type ValidationResult, validateCustomers } from "./customer_etl.js";
-import { type CrmCustomer, startCrm } from "./support/crm.js";
+import { type CrmCustomer, crmStandIn, startCrm } from "./support/crm.js";
 import { getJson } from "./support/http.js";
 import { runIfMain } from "./support/main.js";
-import { stringParam } from "./support/params.js";
+import { serviceUrl } from "./support/params.js";
 import { printRun } from "./support/report.js";
 
 export interface WarehouseRow {
@@ -33,8 +34,10 @@ export const workflow = new Workflow({
 workflow.addTask(
   new Task(
     "fetch_raw_customer_data",
-    (_inputs, ctx) =>
-      getJson<CrmCustomer[]>(`${stringParam(ctx, "crmUrl")}/customers`, { signal: ctx.signal }),
+    async (_inputs, ctx) =>
+      getJson<CrmCustomer[]>(`${await serviceUrl(ctx, "crmUrl", crmStandIn)}/customers`, {
+        signal: ctx.signal,
+      }),
     { retries: 3, retryDelay: "200ms", timeout: "30s", description: "GET /customers from the CRM" },
   ),
 );

@@ -8,9 +8,13 @@
  * result, and the tasks that depend on fetch_data are SKIPPED instead of running on a
  * `null`: the seed's "catching everything" failure mode cannot happen quietly.
  *
+ * Without an `apiUrl` parameter, fetch_data starts a local quotes API that rate-limits the
+ * first request: the run shows one retry, then the summary.
+ *
+ *   npx flowweaver run examples/error_handling.ts
  *   npx tsx examples/error_handling.ts
  */
-import { SequentialExecutor, task, Workflow } from "../src/index.js";
+import { SequentialExecutor, task, Workflow } from "flowweaver";
 import {
   ConnectionError,
   getJson,
@@ -18,10 +22,11 @@ import {
   RequestTimeoutError,
   ResponseFormatError,
 } from "./support/http.js";
-import { failFirst, json, rateLimited, startLocalApi } from "./support/local-api.js";
+import { failFirst, json, type Route, rateLimited, startLocalApi } from "./support/local-api.js";
 import { runIfMain } from "./support/main.js";
-import { stringParam } from "./support/params.js";
+import { serviceUrl } from "./support/params.js";
 import { printRun } from "./support/report.js";
+import { lazyStandIn } from "./support/stand-in.js";
 
 export interface Quote {
   readonly symbol: string;
@@ -42,7 +47,7 @@ export const fetch_data = task(
   "fetch_data",
   async (_inputs, ctx) => {
     try {
-      return await getJson<Quote[]>(`${stringParam(ctx, "apiUrl")}/quotes`, {
+      return await getJson<Quote[]>(`${await serviceUrl(ctx, "apiUrl", quotesApi)}/quotes`, {
         signal: ctx.signal,
         timeoutMs: 5_000,
       });
@@ -77,9 +82,16 @@ export const QUOTES: readonly Quote[] = [
   { symbol: "INITECH", price: 12.75 },
 ];
 
+/** Rate limited once, then fine: one retry, then the summary. */
+function quoteRoutes(): Record<string, Route> {
+  return { "/quotes": failFirst(1, rateLimited(1), json(QUOTES)) };
+}
+
+/** The quotes API for runs without an `apiUrl` parameter, started by fetch_data. */
+export const quotesApi = lazyStandIn("the quotes API", quoteRoutes);
+
 runIfMain(import.meta.url, async () => {
-  // Rate limited once, then fine: one retry, then the summary.
-  await using api = await startLocalApi({ "/quotes": failFirst(1, rateLimited(1), json(QUOTES)) });
+  await using api = await startLocalApi(quoteRoutes());
   const run = await new SequentialExecutor().execute(workflow, { params: { apiUrl: api.url } });
   printRun(run);
   console.log(workflow.getTask("price_summary").result);

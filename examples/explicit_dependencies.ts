@@ -8,9 +8,10 @@
  * the workflow is refused (UnknownDependencyError) before anything runs; and with task
  * objects in `dependsOn`, leaving out an input the function declares is a compile error.
  *
+ *   npx flowweaver run examples/explicit_dependencies.ts --executor async --concurrency 8
  *   npx tsx examples/explicit_dependencies.ts
  */
-import { AsyncExecutor, NonRetryableError, task, Workflow } from "../src/index.js";
+import { AsyncExecutor, NonRetryableError, task, Workflow } from "flowweaver";
 import { runIfMain } from "./support/main.js";
 import { printRun } from "./support/report.js";
 import { type OrderRow, querySource } from "./support/source-db.js";

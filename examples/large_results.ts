@@ -8,15 +8,22 @@
  * `node.result` still answers afterwards, reading the value back from the store.
  * Results keep their types through the store: the `Date`s below come back as `Date`s.
  *
+ * Given no `csvPath`, process_large_file parses a sample export of `rows` rows (200,000
+ * unless said otherwise) that it writes to a temporary directory and deletes afterwards.
+ *
+ *   npx flowweaver run examples/large_results.ts
+ *   npx flowweaver run examples/large_results.ts --param rows=1000000 --fresh
+ *   npx flowweaver run examples/large_results.ts --param csvPath=exports/sales.csv
  *   npx tsx examples/large_results.ts            # 200,000 rows
  *   npx tsx examples/large_results.ts 1000000    # a bigger file
  */
-import { createReadStream, mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import { SequentialExecutor, SQLiteStateStore, task, Workflow } from "../src/index.js";
+import { SequentialExecutor, SQLiteStateStore, task, Workflow } from "flowweaver";
 import { runIfMain } from "./support/main.js";
-import { stringParam } from "./support/params.js";
+import { numberParam, stringParam } from "./support/params.js";
 import { printRun } from "./support/report.js";
 
 export interface SaleRow {
@@ -32,15 +39,36 @@ export interface SalesByRegion {
   readonly firstSale: Date | undefined;
 }
 
-// Streams the file line by line: the file itself is never held in memory whole.
+// Parses the export at `csvPath`, or, without one, a sample it writes and deletes after.
 export const process_large_file = task(
   "process_large_file",
   async (_inputs, ctx) => {
-    const lines = createInterface({ input: createReadStream(stringParam(ctx, "csvPath")) });
+    if (ctx.params.csvPath !== undefined) {
+      return parseSalesCsv(stringParam(ctx, "csvPath"), ctx.signal);
+    }
+    const dir = mkdtempSync(join(tmpdir(), "flowweaver-large-results-"));
+    try {
+      const csvPath = join(dir, "sales.csv");
+      writeSampleCsv(csvPath, numberParam(ctx, "rows", 200_000));
+      return await parseSalesCsv(csvPath, ctx.signal);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  { timeout: "10m" },
+);
+
+/**
+ * The rows of a sales export, parsed as they stream in: the file itself is never held in
+ * memory whole. Stops when `signal` aborts.
+ */
+export async function parseSalesCsv(path: string, signal: AbortSignal): Promise<SaleRow[]> {
+  const input = createReadStream(path);
+  try {
     const rows: SaleRow[] = [];
     let header = true;
-    for await (const line of lines) {
-      ctx.signal.throwIfAborted();
+    for await (const line of createInterface({ input })) {
+      signal.throwIfAborted();
       if (header || line === "") {
         header = false;
         continue;
@@ -54,9 +82,11 @@ export const process_large_file = task(
       });
     }
     return rows;
-  },
-  { timeout: "10m" },
-);
+  } finally {
+    // Stopped early (abort), the stream would otherwise keep the file open.
+    input.destroy();
+  }
+}
 
 export const summarize_sales = task(
   "summarize_sales",

@@ -7,10 +7,14 @@
  * - Callbacks: `onComplete` sends each task's duration to metrics, `onError` alerts the
  *   on-call. A callback that throws is logged and never changes the task's outcome.
  *
+ * Under the CLI, `ctx.log` lines go to its output (`--json` for one JSON object each).
+ *
+ *   npx flowweaver run examples/monitoring_callbacks.ts
+ *   npx flowweaver run examples/monitoring_callbacks.ts --param batch=7 --fresh   # fails: exit code 1
  *   npx tsx examples/monitoring_callbacks.ts      # batch 1: healthy
  *   npx tsx examples/monitoring_callbacks.ts 7    # past the last order: reconciliation fails, an alert goes out
  */
-import { pino } from "pino";
+
 import {
   type AnyTask,
   NonRetryableError,
@@ -18,7 +22,8 @@ import {
   type TaskCallbacks,
   task,
   Workflow,
-} from "../src/index.js";
+} from "flowweaver";
+import { pino } from "pino";
 import { runIfMain } from "./support/main.js";
 import { AlertOutbox, MetricsRecorder } from "./support/monitoring.js";
 import { numberParam } from "./support/params.js";

@@ -12,10 +12,14 @@
  * - unreliable_api_call: a timeout per request *and* per task, with retries: no single
  *   slow request can use up the whole budget.
  *
- *   npx tsx examples/retries_and_timeouts.ts
+ * Without an `apiUrl` parameter the first task to call the API starts the local one,
+ * which drops the first connection to /unstable and answers the next with a 503.
+ *
+ *   npx flowweaver run examples/retries_and_timeouts.ts
+ *   npx tsx examples/retries_and_timeouts.ts   # also locks the table for the first write
  */
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { SequentialExecutor, task, Workflow } from "../src/index.js";
+import { SequentialExecutor, task, Workflow } from "flowweaver";
 import { LockingDatabase } from "./support/flaky-db.js";
 import { getJson } from "./support/http.js";
 import {
@@ -28,9 +32,10 @@ import {
   status,
 } from "./support/local-api.js";
 import { runIfMain } from "./support/main.js";
-import { numberParam, stringParam } from "./support/params.js";
+import { numberParam, serviceUrl } from "./support/params.js";
 import { printRun } from "./support/report.js";
 import { type OrderRow, querySource } from "./support/source-db.js";
+import { lazyStandIn } from "./support/stand-in.js";
 
 export interface Reading {
   readonly id: number;
@@ -42,8 +47,10 @@ export const readingsDb = new LockingDatabase();
 
 export const fetch_from_unstable_api = task(
   "fetch_from_unstable_api",
-  (_inputs, ctx) =>
-    getJson<Reading[]>(`${stringParam(ctx, "apiUrl")}/unstable`, { signal: ctx.signal }),
+  async (_inputs, ctx) =>
+    getJson<Reading[]>(`${await serviceUrl(ctx, "apiUrl", readingsApi)}/unstable`, {
+      signal: ctx.signal,
+    }),
   { retries: 3, retryDelay: "100ms", backoff: "exponential", maxRetryDelay: "2s", jitter: 0.5 },
 );
 
@@ -57,8 +64,10 @@ export const database_write = task(
 export const fetch_api_data = task(
   "fetch_api_data",
   // Passing ctx.signal is what lets the timeout cancel the request for real.
-  (_inputs, ctx) =>
-    getJson<Reading[]>(`${stringParam(ctx, "apiUrl")}/slow`, { signal: ctx.signal }),
+  async (_inputs, ctx) =>
+    getJson<Reading[]>(`${await serviceUrl(ctx, "apiUrl", readingsApi)}/slow`, {
+      signal: ctx.signal,
+    }),
   { timeout: 30 },
 );
 
@@ -105,8 +114,8 @@ export const nightly_batch_job = task(
 
 export const unreliable_api_call = task(
   "unreliable_api_call",
-  (_inputs, ctx) =>
-    getJson<Reading[]>(`${stringParam(ctx, "apiUrl")}/unreliable`, {
+  async (_inputs, ctx) =>
+    getJson<Reading[]>(`${await serviceUrl(ctx, "apiUrl", readingsApi)}/unreliable`, {
       signal: ctx.signal,
       timeoutMs: numberParam(ctx, "requestTimeoutMs", 10_000),
     }),
@@ -140,6 +149,9 @@ export function apiRoutes(overrides: Readonly<Record<string, Route>> = {}): Reco
     ...overrides,
   };
 }
+
+/** The API for runs without an `apiUrl` parameter, started by the first task that calls it. */
+export const readingsApi = lazyStandIn("the readings API", () => apiRoutes());
 
 function isPrime(n: number): boolean {
   if (n < 4) return n > 1;

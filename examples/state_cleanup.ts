@@ -10,22 +10,29 @@
  *   its dependents') become stale;
  * - a `runKey` per period (see daily_report.ts), so each day has its own partition.
  *
+ * On the command line, `--fresh` clears the workflow's state before the run, and
+ * `flowweaver clear exchange_rates` clears it between runs.
+ *
+ *   npx flowweaver run examples/state_cleanup.ts           # a second run restores both tasks
+ *   npx flowweaver run examples/state_cleanup.ts --fresh   # clears first: both run again
  *   npx tsx examples/state_cleanup.ts
  */
-import { JSONStateStore, SequentialExecutor, task, Workflow } from "../src/index.js";
+import { JSONStateStore, SequentialExecutor, task, Workflow } from "flowweaver";
 import { getJson } from "./support/http.js";
 import { json, type LocalApi, startLocalApi } from "./support/local-api.js";
 import { runIfMain } from "./support/main.js";
-import { stringParam } from "./support/params.js";
+import { serviceUrl } from "./support/params.js";
 import { printRun } from "./support/report.js";
 import { querySource } from "./support/source-db.js";
+import { lazyStandIn } from "./support/stand-in.js";
 
 /** Units of each currency per US dollar. */
 export type Rates = Readonly<Record<string, number>>;
 
 export const fetch_exchange_rates = task(
   "fetch_exchange_rates",
-  (_inputs, ctx) => getJson<Rates>(`${stringParam(ctx, "apiUrl")}/rates`, { signal: ctx.signal }),
+  async (_inputs, ctx) =>
+    getJson<Rates>(`${await serviceUrl(ctx, "apiUrl", ratesApi)}/rates`, { signal: ctx.signal }),
   { retries: 2, retryDelay: "500ms", timeout: "30s" },
 );
 
@@ -57,6 +64,9 @@ export const RATES: Rates = { USD: 1, EUR: 0.92, GBP: 0.79, JPY: 151.3 };
 export function startRatesApi(rates: Rates = RATES): Promise<LocalApi> {
   return startLocalApi({ "/rates": json(rates) });
 }
+
+/** The rates API for runs without an `apiUrl` parameter, started by fetch_exchange_rates. */
+export const ratesApi = lazyStandIn("the exchange rates API", () => ({ "/rates": json(RATES) }));
 
 runIfMain(import.meta.url, async () => {
   await using api = await startRatesApi();

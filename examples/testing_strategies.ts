@@ -8,9 +8,10 @@
  * test/examples/testing_strategies.test.ts: unit, in-workflow, end to end with a
  * JSONStateStore in a temporary directory, and resume.
  *
+ *   npx flowweaver run examples/testing_strategies.ts --param userId=7
  *   npx tsx examples/testing_strategies.ts
  */
-import { NonRetryableError, SequentialExecutor, task, Workflow } from "../src/index.js";
+import { NonRetryableError, SequentialExecutor, task, Workflow } from "flowweaver";
 import { runIfMain } from "./support/main.js";
 import { numberParam } from "./support/params.js";
 import { printRun } from "./support/report.js";

@@ -12,16 +12,12 @@
  * exported and created with `module: import.meta.url`; the script part below runs only
  * when this file is started directly.
  *
- *   npx tsx examples/threaded_choose_executor.ts
+ *   npx flowweaver run examples/threaded_choose_executor.ts --executor threaded
+ *   npx flowweaver run examples/threaded_choose_executor.ts --executor threaded --param paths=100000 --fresh
+ *   npx tsx examples/threaded_choose_executor.ts     # sequential and threaded, timed
  */
 import { availableParallelism } from "node:os";
-import {
-  type Executor,
-  SequentialExecutor,
-  ThreadedExecutor,
-  task,
-  Workflow,
-} from "../src/index.js";
+import { type Executor, SequentialExecutor, ThreadedExecutor, task, Workflow } from "flowweaver";
 import { runIfMain } from "./support/main.js";
 import { numberParam } from "./support/params.js";
 

@@ -11,10 +11,11 @@
  * render_mandelbrot renders a Mandelbrot image in 8 horizontal bands, one task each, and
  * joins their escape-time histograms.
  *
- *   npx tsx examples/threaded_pool_size.ts
+ *   npx flowweaver run examples/threaded_pool_size.ts --executor threaded --concurrency "$(nproc)"
+ *   npx tsx examples/threaded_pool_size.ts     # three pool sizes, timed
  */
 import { availableParallelism } from "node:os";
-import { ThreadedExecutor, task, Workflow } from "../src/index.js";
+import { ThreadedExecutor, task, Workflow } from "flowweaver";
 import { runIfMain } from "./support/main.js";
 import { numberParam } from "./support/params.js";
 

@@ -13,9 +13,14 @@
  * 3. "Avoid Locks in Task Functions": tasks here are pure functions of their inputs and
  *    params, so they run side by side without waiting on each other.
  *
- *   npx tsx examples/threaded_thread_safety.ts
+ * The text comes from `params.text` (a default text otherwise). The file exports both
+ * workflows, so the CLI needs to be told which one to run:
+ *
+ *   npx flowweaver run examples/threaded_thread_safety.ts --executor threaded --workflow count_words
+ *   npx flowweaver run examples/threaded_thread_safety.ts --executor threaded --workflow count_words_shared
+ *   npx tsx examples/threaded_thread_safety.ts     # both, compared
  */
-import { ThreadedExecutor, task, Workflow } from "../src/index.js";
+import { NonRetryableError, ThreadedExecutor, task, Workflow } from "flowweaver";
 import { runIfMain } from "./support/main.js";
 
 export const CHUNKS = 4;
@@ -34,11 +39,22 @@ function countInto(counts: Map<string, number>, text: string): Map<string, numbe
   return counts;
 }
 
+/** The text counted when the run gives none. */
+export const SAMPLE_TEXT =
+  "The scheduler keeps every status on the main thread. Worker threads run the task " +
+  "functions and send their results back. Threads share no variables, so tasks return " +
+  "data and a downstream task combines it. The main thread stores each result.";
+
+/**
+ * Chunk `index` of the text: `params.chunks` (already split), else `params.text`
+ * (`--param text=…`), else SAMPLE_TEXT.
+ */
 function chunkParam(params: Readonly<Record<string, unknown>>, index: number): string {
-  const chunks = params.chunks;
+  const { chunks, text = SAMPLE_TEXT } = params;
+  if (chunks === undefined && typeof text === "string") return chunksOf(text)[index] ?? "";
   if (!Array.isArray(chunks) || typeof chunks[index] !== "string") {
-    throw new Error(
-      `count_words needs params.chunks, an array of ${CHUNKS} strings: execute(workflow, { params: { chunks: chunksOf(text) } })`,
+    throw new NonRetryableError(
+      `count_words needs params.chunks, an array of ${CHUNKS} strings (execute(workflow, { params: { chunks: chunksOf(text) } })), or params.text, a string (--param text=…); got chunks ${JSON.stringify(chunks)}, text ${JSON.stringify(text)}.`,
     );
   }
   return chunks[index];
@@ -93,11 +109,7 @@ export function totalWords(counts: ReadonlyMap<string, number>): number {
 }
 
 runIfMain(import.meta.url, async () => {
-  const text =
-    "The scheduler keeps every status on the main thread. Worker threads run the task " +
-    "functions and send their results back. Threads share no variables, so tasks return " +
-    "data and a downstream task combines it. The main thread stores each result.";
-  const params = { chunks: chunksOf(text) };
+  const params = { chunks: chunksOf(SAMPLE_TEXT) };
   await using executor = new ThreadedExecutor({ maxWorkers: CHUNKS });
 
   await executor.execute(workflow, { params });

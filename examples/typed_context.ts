@@ -6,9 +6,10 @@
  * the compiler holds them to it: wiring process_users to a task that returns something
  * else is a compile error, not a surprise at run time.
  *
+ *   npx flowweaver run examples/typed_context.ts
  *   npx tsx examples/typed_context.ts
  */
-import { SequentialExecutor, task, Workflow } from "../src/index.js";
+import { SequentialExecutor, task, Workflow } from "flowweaver";
 import { runIfMain } from "./support/main.js";
 import { printRun } from "./support/report.js";
 

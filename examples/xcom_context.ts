@@ -6,9 +6,10 @@
  * through their inputs, never by reaching into the workflow (the seed's "bad" example),
  * so each can be called on its own with plain data.
  *
+ *   npx flowweaver run examples/xcom_context.ts
  *   npx tsx examples/xcom_context.ts
  */
-import { NonRetryableError, SequentialExecutor, task, Workflow } from "../src/index.js";
+import { NonRetryableError, SequentialExecutor, task, Workflow } from "flowweaver";
 import { runIfMain } from "./support/main.js";
 import { printRun } from "./support/report.js";
 import { type OrderRow, querySource, type UserRow } from "./support/source-db.js";

@@ -7,9 +7,10 @@
  * and joins them. Because the dependencies are task objects, TypeScript checks the join's
  * inputs: drop fetch_orders from its `dependsOn` and it no longer compiles.
  *
+ *   npx flowweaver run examples/xcom_join.ts
  *   npx tsx examples/xcom_join.ts
  */
-import { NonRetryableError, SequentialExecutor, task, Workflow } from "../src/index.js";
+import { NonRetryableError, SequentialExecutor, task, Workflow } from "flowweaver";
 import { runIfMain } from "./support/main.js";
 import { printRun } from "./support/report.js";
 import { type OrderRow, querySource, type UserRow } from "./support/source-db.js";

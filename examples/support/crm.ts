@@ -1,5 +1,6 @@
 /** The CRM the customer examples extract from: a fixture served by the local API. */
 import { json, type LocalApi, startLocalApi } from "./local-api.js";
+import { lazyStandIn } from "./stand-in.js";
 
 /** A customer as the CRM exports it: fields may be missing or malformed. */
 export interface CrmCustomer {
@@ -23,3 +24,6 @@ export const CRM_CUSTOMERS: readonly CrmCustomer[] = [
 export function startCrm(): Promise<LocalApi> {
   return startLocalApi({ "/customers": json(CRM_CUSTOMERS) });
 }
+
+/** The CRM for runs without a `crmUrl` parameter: started by the first task that calls it. */
+export const crmStandIn = lazyStandIn("the CRM", () => ({ "/customers": json(CRM_CUSTOMERS) }));

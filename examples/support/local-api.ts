@@ -21,6 +21,17 @@ export interface LocalApi extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+export interface LocalApiOptions {
+  /**
+   * Never keep the process alive: the listening socket and every accepted connection are
+   * `unref()`ed, so a process whose work is done exits even though the server was never
+   * closed (the stand-ins tasks start on first use, see `stand-in.ts`). A request in
+   * flight still keeps the process alive through the client's own socket.
+   * @default false
+   */
+  readonly background?: boolean;
+}
+
 /**
  * Starts the stand-in API. Route keys are paths (`"/customers"`); a key ending in `/*`
  * matches every path below it (`"/reports/*"`). Anything else gets a 404.
@@ -29,7 +40,10 @@ export interface LocalApi extends AsyncDisposable {
  * await using api = await startLocalApi({ "/data": failFirst(2, status(503), json({ ok: true })) });
  * await getJson(`${api.url}/data`);
  */
-export async function startLocalApi(routes: Readonly<Record<string, Route>>): Promise<LocalApi> {
+export async function startLocalApi(
+  routes: Readonly<Record<string, Route>>,
+  options: LocalApiOptions = {},
+): Promise<LocalApi> {
   for (const key of Object.keys(routes)) {
     if (!key.startsWith("/")) {
       throw new TypeError(`startLocalApi: route keys are paths starting with "/"; got "${key}".`);
@@ -59,6 +73,11 @@ export async function startLocalApi(routes: Readonly<Record<string, Route>>): Pr
     );
     route(request, response, hit);
   });
+  if (options.background) {
+    server.unref();
+    // Keep-alive connections would otherwise hold the process for the server's idle timeout.
+    server.on("connection", (socket) => socket.unref());
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {

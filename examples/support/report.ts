@@ -1,5 +1,5 @@
 /** Prints what a run did, task by task: ran, restored from the store, failed or skipped. */
-import type { RunResult } from "../../src/index.js";
+import type { RunResult } from "flowweaver";
 
 /** One line per task, in the workflow's order, after a headline. */
 export function describeRun(run: RunResult): string[] {

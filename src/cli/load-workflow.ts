@@ -87,13 +87,11 @@ function findWorkflows(exports: Record<string, unknown>, shown: string): Candida
   const names = Object.keys(exports).sort((a, b) => rank(a) - rank(b));
   for (const exportName of names) {
     const value = exports[exportName];
+    // Workflow's instanceof holds for workflows of any copy of flowweaver (a file that
+    // imports the sources, a project's own install), so the command runs them all.
     if (value instanceof Workflow) {
       if (!seen.has(value)) candidates.push({ exportName, workflow: value });
       seen.add(value);
-    } else if (looksLikeForeignWorkflow(value)) {
-      throw new UsageError(
-        `${shown} exports a Workflow (${JSON.stringify(exportName)}) made by another copy of flowweaver than this command's. Import it with \`import { Workflow, task } from "flowweaver"\` (not from a path to flowweaver's sources) so the file and the command share one copy.`,
-      );
     }
   }
   if (candidates.length === 0) {
@@ -107,15 +105,6 @@ function findWorkflows(exports: Record<string, unknown>, shown: string): Candida
 
 function rank(exportName: string): number {
   return exportName === "default" ? 0 : exportName === "workflow" ? 1 : 2;
-}
-
-function looksLikeForeignWorkflow(value: unknown): boolean {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    value.constructor?.name === "Workflow" &&
-    typeof (value as { addTask?: unknown }).addTask === "function"
-  );
 }
 
 function choose(candidates: Candidate[], shown: string, name: string | undefined): Candidate {

@@ -19,6 +19,7 @@ import { outcome, tempDir } from "./helpers.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/customer_etl.ts", import.meta.url));
 const TSX_CLI = createRequire(import.meta.url).resolve("tsx/cli");
+const TSCONFIG = fileURLToPath(new URL("../../tsconfig.json", import.meta.url));
 
 describe("examples/customer_etl.ts (Keep Workflows Focused)", () => {
   let dir: ReturnType<typeof tempDir>;
@@ -101,8 +102,11 @@ describe("examples/customer_etl.ts (Keep Workflows Focused)", () => {
   it("runs as a script: the second run restores every task from .flowweaver/state.db", () => {
     const cwd = tempDir();
     try {
+      // From a temp directory tsx finds no tsconfig.json, and "flowweaver" would mean the
+      // build (dist/); pointing tsx at the repository's keeps this test on the sources.
+      const env = { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG };
       const runScript = () =>
-        spawnSync(process.execPath, [TSX_CLI, EXAMPLE], { cwd: cwd.path, encoding: "utf8" });
+        spawnSync(process.execPath, [TSX_CLI, EXAMPLE], { cwd: cwd.path, encoding: "utf8", env });
       const first = runScript();
       expect(first.stderr).toBe("");
       expect(first.status).toBe(0);

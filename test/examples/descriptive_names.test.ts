@@ -47,7 +47,8 @@ describe("examples/descriptive_names.ts (Meaningful Task Names)", () => {
   });
 
   it("names the step that failed, so the failure reads without the code", async () => {
-    const run = new SequentialExecutor().execute(workflow, { params: {} });
+    // Without crmUrl the task would start the local CRM stand-in; a bad one fails it.
+    const run = new SequentialExecutor().execute(workflow, { params: { crmUrl: 42 } });
     await expect(run).rejects.toMatchObject({ failedTasks: ["fetch_raw_customer_data"] });
     await expect(run).rejects.toThrow('"fetch_raw_customer_data"');
     expect(workflow.getTask("fetch_raw_customer_data").error?.message).toContain(
