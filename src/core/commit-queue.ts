@@ -30,11 +30,12 @@ export class CommitQueue {
   #states: TaskStateWrite[] = [];
   #attempts: AttemptRecord[] = [];
   #tokens: number[] = [];
-  #scheduled = false;
+  /** The pending grouped flush; cleared when drain() flushes first, so none is left behind. */
+  #scheduled: NodeJS.Immediate | undefined;
   #committing: Promise<void> | undefined;
   #failed: unknown;
   readonly #flushSoon = () => {
-    this.#scheduled = false;
+    this.#scheduled = undefined;
     if (this.#committing === undefined) void this.#flush();
   };
 
@@ -93,11 +94,14 @@ export class CommitQueue {
 
   #schedule(): void {
     if (this.#scheduled || this.#committing !== undefined || this.#failed !== undefined) return;
-    this.#scheduled = true;
-    setImmediate(this.#flushSoon);
+    this.#scheduled = setImmediate(this.#flushSoon);
   }
 
   #flush(): Promise<void> {
+    if (this.#scheduled !== undefined) {
+      clearImmediate(this.#scheduled);
+      this.#scheduled = undefined;
+    }
     this.#listener.beforeCommit();
     const batch: StoreBatch = {
       runs: this.#runs,
