@@ -50,7 +50,9 @@ export function buildRunResult(run: {
 }
 
 function summarize(nodes: readonly AnyTask[]): Record<string, TaskSummary> {
-  const tasks: Record<string, TaskSummary> = {};
+  // Keyed by task names: built without a prototype (see the scheduler's inputs), then
+  // given Object's.
+  const tasks = Object.create(null) as Record<string, TaskSummary>;
   for (const node of nodes) {
     const st = node._state;
     tasks[node.name] = {
@@ -61,5 +63,5 @@ function summarize(nodes: readonly AnyTask[]): Record<string, TaskSummary> {
       restored: st.restored,
     };
   }
-  return tasks;
+  return Object.setPrototypeOf(tasks, Object.prototype) as Record<string, TaskSummary>;
 }

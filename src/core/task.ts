@@ -267,12 +267,10 @@ export function task(
   }
   const definition = defineTask(name, fn, options, "task()");
   const taskFn = definition.fn;
-  // The computed key names the function after the task (cheaper than redefining `name`),
-  // and plain assignments keep every callable in one shape.
-  const callable = {
-    [definition.name]: (inputs?: unknown, ctx?: Partial<TaskContext>) =>
-      taskFn(inputs ?? {}, standaloneContext(definition.name, ctx)),
-  }[definition.name] as (inputs?: unknown, ctx?: Partial<TaskContext>) => unknown;
+  // Read the task's name from `taskName`: redefining the function's own `name` would cost
+  // more than the rest of defining a task, and large workflows define many.
+  const callable = (inputs?: unknown, ctx?: Partial<TaskContext>) =>
+    taskFn(inputs ?? {}, standaloneContext(definition.name, ctx));
   const typed = callable as unknown as { taskName: string; definition: TaskDefinition };
   typed.taskName = definition.name;
   typed.definition = definition;

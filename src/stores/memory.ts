@@ -9,12 +9,11 @@ import type {
   StoreBatch,
   StoredTaskState,
   StoreLock,
+  TaskStateWrite,
 } from "./store.js";
 
-interface Entry {
-  state: StoredTaskState;
-  value: unknown;
-}
+/** The write as it came: states are rebuilt from it on the (rare) reads. */
+type Entry = TaskStateWrite;
 
 /**
  * Keeps states in this process's memory, values as they are (no serialization). Share
@@ -27,7 +26,8 @@ interface Entry {
 export class MemoryStateStore implements StateStore {
   readonly location = "memory:";
   readonly persistent = false;
-  readonly #partitions = new Map<string, Map<string, Entry>>();
+  /** workflow → run key → task → latest write. */
+  readonly #partitions = new Map<string, Map<string, Map<string, Entry>>>();
   readonly #runs = new Map<string, RunRecord>();
   readonly #attempts = new Map<string, AttemptRecord[]>();
   readonly #locks = new Map<string, LockOwner>();
@@ -51,7 +51,7 @@ export class MemoryStateStore implements StateStore {
   async loadTaskStates(workflow: string, runKey: string): Promise<Map<string, StoredTaskState>> {
     const states = new Map<string, StoredTaskState>();
     for (const [task, entry] of this.#partition(workflow, runKey) ?? [])
-      states.set(task, entry.state);
+      states.set(task, toState(entry));
     return states;
   }
 
@@ -60,40 +60,25 @@ export class MemoryStateStore implements StateStore {
   }
 
   readResultSync(workflow: string, runKey: string, task: string): unknown {
-    return this.#partition(workflow, runKey)?.get(task)?.value;
+    const result = this.#partition(workflow, runKey)?.get(task)?.result;
+    if (result === undefined) return undefined;
+    return result.kind === "live" ? result.value : decodeValue(result);
   }
 
   async commit(batch: StoreBatch): Promise<void> {
     for (const run of batch.runs) this.#runs.set(run.runId, run);
     for (const write of batch.taskStates) {
-      const key = partitionKey(write.workflow, write.runKey);
-      let partition = this.#partitions.get(key);
+      let byRunKey = this.#partitions.get(write.workflow);
+      if (!byRunKey) {
+        byRunKey = new Map();
+        this.#partitions.set(write.workflow, byRunKey);
+      }
+      let partition = byRunKey.get(write.runKey);
       if (!partition) {
         partition = new Map();
-        this.#partitions.set(key, partition);
+        byRunKey.set(write.runKey, partition);
       }
-      const result = write.result;
-      const value =
-        result === undefined
-          ? undefined
-          : result.kind === "live"
-            ? result.value
-            : decodeValue(result);
-      const state: StoredTaskState = {
-        workflow: write.workflow,
-        runKey: write.runKey,
-        task: write.task,
-        status: write.status,
-        runId: write.runId,
-        attempts: write.attempts,
-        startedAt: write.startedAt,
-        finishedAt: write.finishedAt,
-        duration: write.duration,
-        version: write.version,
-        error: write.error,
-        hasResult: result !== undefined,
-      };
-      partition.set(write.task, { state, value });
+      partition.set(write.task, write);
     }
     for (const attempt of batch.attempts) {
       // Appended as they come; a later write of the same attempt wins when listed.
@@ -113,10 +98,7 @@ export class MemoryStateStore implements StateStore {
       this.#attempts.clear();
       return;
     }
-    const prefix = partitionKey(workflow, "");
-    for (const key of [...this.#partitions.keys()]) {
-      if (key.startsWith(prefix)) this.#partitions.delete(key);
-    }
+    this.#partitions.delete(workflow);
     for (const [runId, run] of [...this.#runs]) {
       if (run.workflow === workflow) {
         this.#runs.delete(runId);
@@ -149,18 +131,17 @@ export class MemoryStateStore implements StateStore {
 
   async listTaskStates(workflow: string, runKey?: string): Promise<StoredTaskState[]> {
     const states: StoredTaskState[] = [];
-    for (const [key, partition] of this.#partitions) {
-      if (!key.startsWith(partitionKey(workflow, runKey ?? ""))) continue;
-      if (runKey !== undefined && key !== partitionKey(workflow, runKey)) continue;
-      for (const entry of partition.values()) states.push(entry.state);
+    for (const [key, partition] of this.#partitions.get(workflow) ?? []) {
+      if (runKey !== undefined && key !== runKey) continue;
+      for (const entry of partition.values()) states.push(toState(entry));
     }
     return states;
   }
 
   async listWorkflows(): Promise<string[]> {
     const names = new Set<string>();
-    for (const partition of this.#partitions.values()) {
-      for (const entry of partition.values()) names.add(entry.state.workflow);
+    for (const [workflow, byRunKey] of this.#partitions) {
+      for (const partition of byRunKey.values()) if (partition.size > 0) names.add(workflow);
     }
     for (const run of this.#runs.values()) names.add(run.workflow);
     return [...names].sort();
@@ -169,10 +150,23 @@ export class MemoryStateStore implements StateStore {
   async close(): Promise<void> {}
 
   #partition(workflow: string, runKey: string): Map<string, Entry> | undefined {
-    return this.#partitions.get(partitionKey(workflow, runKey));
+    return this.#partitions.get(workflow)?.get(runKey);
   }
 }
 
-function partitionKey(workflow: string, runKey: string): string {
-  return `${workflow}\u0000${runKey}`;
+function toState(write: TaskStateWrite): StoredTaskState {
+  return {
+    workflow: write.workflow,
+    runKey: write.runKey,
+    task: write.task,
+    status: write.status,
+    runId: write.runId,
+    attempts: write.attempts,
+    startedAt: write.startedAt,
+    finishedAt: write.finishedAt,
+    duration: write.duration,
+    version: write.version,
+    error: write.error,
+    hasResult: write.result !== undefined,
+  };
 }

@@ -7,7 +7,6 @@ describe("task()", () => {
       return [1];
     });
     expect(fromFunction.taskName).toBe("extract_from_crm");
-    expect(fromFunction.name).toBe("extract_from_crm");
     expect(task("validate_records", () => 1).taskName).toBe("validate_records");
     expect(task(function named() {}, { name: "renamed" }).taskName).toBe("renamed");
   });

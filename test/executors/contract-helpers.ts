@@ -1,5 +1,12 @@
-/** Small observers shared by the executor tests: a recording logger and an event log. */
+/**
+ * Small observers shared by the executor tests: a recording logger, an event log and the
+ * attempt requests an executor's runner receives. All of them live in the test's thread,
+ * so they see the same things whether tasks run here or in a worker thread.
+ */
+import { threadId } from "node:worker_threads";
 import {
+  type AttemptRequest,
+  type AttemptRunner,
   type Executor,
   type ExecutorEventName,
   type ExecutorEvents,
@@ -8,7 +15,7 @@ import {
   type StateStore,
   silentLogger,
 } from "../../src/index.js";
-import type { Plan } from "./contract-workflows.js";
+import { type Plan, WAITING_FOR_ABORT } from "./contract-workflows.js";
 
 /** What the contract asks of an executor factory; executors map `concurrency` to their own option. */
 export interface ContractExecutorOptions {
@@ -34,18 +41,109 @@ export interface LogEntry {
   readonly message: string;
 }
 
+export interface RecordingLogger {
+  readonly logger: Logger;
+  readonly entries: LogEntry[];
+  /**
+   * The first entry with `message` whose fields include `fields`, once it is logged
+   * (at once if it already was): a test can react to a line a task logs through `ctx.log`.
+   */
+  whenLogged(message: string, fields?: Record<string, unknown>): Promise<LogEntry>;
+}
+
 /** A pino-shaped logger that keeps every entry. */
-export function recordingLogger(): { logger: Logger; entries: LogEntry[] } {
+export function recordingLogger(): RecordingLogger {
   const entries: LogEntry[] = [];
+  const waiters = new Set<{ matches: (entry: LogEntry) => boolean; resolve: Resolve }>();
+  type Resolve = (entry: LogEntry) => void;
   const at =
     (level: keyof Logger) =>
     (fields: Record<string, unknown>, message: string): void => {
-      entries.push({ level, fields, message });
+      const entry = { level, fields, message };
+      entries.push(entry);
+      for (const waiter of waiters) {
+        if (!waiter.matches(entry)) continue;
+        waiters.delete(waiter);
+        waiter.resolve(entry);
+      }
     };
   return {
     logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") },
     entries,
+    whenLogged(message, fields = {}) {
+      const matches = (entry: LogEntry) =>
+        entry.message === message &&
+        Object.entries(fields).every(([key, value]) => Object.is(entry.fields[key], value));
+      const logged = entries.find(matches);
+      if (logged) return Promise.resolve(logged);
+      return new Promise<LogEntry>((resolve) => waiters.add({ matches, resolve }));
+    },
   };
+}
+
+/**
+ * Aborts `controller` once attempt 1 of `taskName` logs that it waits for its signal: the
+ * task is then running and listening, whether in this thread or a worker thread (whose
+ * `ctx.log` lines reach the executor's logger here). The step must run with
+ * `waitForAbortOn: [1]` and the executor must log to `recorder.logger`.
+ */
+export function abortWhenWaiting(
+  recorder: RecordingLogger,
+  taskName: string,
+  controller: AbortController,
+  reason?: unknown,
+): void {
+  void recorder
+    .whenLogged(WAITING_FOR_ABORT, { task: taskName, attempt: 1 })
+    .then(() => controller.abort(reason));
+}
+
+/**
+ * True when `taskName`'s attempt logged that it waits for its signal from this thread:
+ * then it ran here, and what it recorded in its module (abortLog) is visible here too.
+ */
+export function waitedInThisThread(
+  entries: readonly LogEntry[],
+  taskName: string,
+  attempt: number,
+): boolean {
+  const waiting = entries.find(
+    (e) =>
+      e.message === WAITING_FOR_ABORT && e.fields.task === taskName && e.fields.attempt === attempt,
+  );
+  return waiting?.fields.thread === threadId;
+}
+
+/**
+ * Records every attempt request the executor's runner receives, as the scheduler built
+ * it. A request's `ctx.signal` is the scheduler's side of the attempt, in this thread: a
+ * test reads it to see that an attempt was told to stop even when the task ran in a
+ * thread that was terminated before it could report anything. It wraps the executor's
+ * protected `runner` because no public API shows a request (nor should one).
+ */
+export function watchAttempts(executor: Executor): AttemptRequest[] {
+  const runner = (executor as unknown as { runner?: AttemptRunner }).runner;
+  if (typeof runner?.runAttempt !== "function") {
+    throw new Error(
+      `watchAttempts: ${executor.constructor.name} has no runner with runAttempt(); executors keep their AttemptRunner in \`runner\`.`,
+    );
+  }
+  const requests: AttemptRequest[] = [];
+  const runAttempt = runner.runAttempt.bind(runner);
+  runner.runAttempt = (request) => {
+    requests.push(request);
+    return runAttempt(request);
+  };
+  return requests;
+}
+
+/** The `ctx.signal` the runner was handed for one attempt of one task. */
+export function attemptSignal(
+  requests: readonly AttemptRequest[],
+  taskName: string,
+  attempt: number,
+): AbortSignal | undefined {
+  return requests.find((r) => r.task.name === taskName && r.ctx.attempt === attempt)?.ctx.signal;
 }
 
 export interface EventEntry {
@@ -65,9 +163,12 @@ const EVENTS: readonly ExecutorEventName[] = [
 ];
 
 /**
- * Aborts `controller` once `taskName` is running: one macrotask after its task:start, by
- * which time an event-loop runner has called the task function (its inputs are handed
- * over in microtasks).
+ * Aborts `controller` one macrotask after `taskName`'s task:start. An event-loop runner
+ * has called the task function by then (its inputs are handed over in microtasks); a
+ * runner that runs attempts elsewhere (a worker thread, a queue) may not have, and the
+ * abort then stops an attempt under way before its function runs. Needs nothing from the
+ * task, so it works whatever logger the task's `ctx.log` reaches; when the task must be
+ * running, use {@link abortWhenWaiting}.
  */
 export function abortWhenRunning(
   executor: Executor,

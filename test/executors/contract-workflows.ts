@@ -2,10 +2,13 @@
  * Workflows of the executor contract suite. They live in an importable module, exported by
  * name with `module: import.meta.url`, so an executor that runs attempts in other threads
  * or processes can import this file and find them. What each task does in a run is chosen
- * by the test through `params.plan` (which reaches every task whatever the executor);
- * only `abortLog` and `callbackLog` are observed in this process: callbacks run in the
- * scheduler, and a step records into the copy of this module it runs in.
+ * by the test through `params.plan` (which reaches every task whatever the executor).
+ * `callbackLog` is observed in this process (callbacks run in the scheduler); `abortLog`
+ * only where the task runs in this process too, since a step records into the copy of
+ * this module it runs in. What must be seen from any thread goes through `ctx.log`, which
+ * a threaded executor forwards to the main thread's logger.
  */
+import { threadId } from "node:worker_threads";
 import {
   type AnyTask,
   NonRetryableError,
@@ -36,7 +39,10 @@ export interface StepResult {
   readonly inputs: readonly string[];
 }
 
-/** Every abort a waiting step saw: task, attempt and the signal's reason. */
+/** Logged by a step once it waits for its signal, with `thread`: the thread it runs in. */
+export const WAITING_FOR_ABORT = "step waits for its signal to abort";
+
+/** Every abort a waiting step saw in this thread: task, attempt and the signal's reason. */
 export const abortLog: { task: string; attempt: number; reason: unknown }[] = [];
 /** Every callback call, in order. */
 export const callbackLog: CallbackCall[] = [];
@@ -85,8 +91,14 @@ function waitForAbort(ctx: TaskContext): Promise<never> {
       abortLog.push({ task: ctx.taskName, attempt: ctx.attempt, reason: ctx.signal.reason });
       reject(ctx.signal.reason);
     };
-    if (ctx.signal.aborted) onAbort();
-    else ctx.signal.addEventListener("abort", onAbort, { once: true });
+    if (ctx.signal.aborted) {
+      onAbort();
+      return;
+    }
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    // Logged once the listener is in place: a test that aborts on this line aborts a task
+    // that is running and listening, in whichever thread it runs.
+    ctx.log.info(WAITING_FOR_ABORT, { thread: threadId });
   });
 }
 

@@ -14,6 +14,7 @@ import {
 } from "../../src/index.js";
 import { controlContract } from "./contract-control.js";
 import {
+  attemptSignal,
   eventError,
   type MakeExecutor,
   quiet,
@@ -22,6 +23,8 @@ import {
   rejectionOf,
   resultOf,
   startsAfterDependencies,
+  waitedInThisThread,
+  watchAttempts,
   withPlan,
 } from "./contract-helpers.js";
 import {
@@ -217,8 +220,10 @@ function retryContract(make: MakeExecutor): void {
 function timeoutContract(make: MakeExecutor): void {
   describe("timeouts", () => {
     it("fails a timed-out attempt with a retryable TaskTimeoutError and aborts its ctx.signal", async () => {
-      const executor = quiet(make);
+      const { logger, entries } = recordingLogger();
+      const executor = quiet(make, { logger });
       const log = recordEvents(executor);
+      const attempts = watchAttempts(executor);
       const run = await executor.execute(timeouts, withPlan({ slow: { waitForAbortOn: [1] } }));
       expect(run.tasks.slow).toMatchObject({ status: "COMPLETED", attempts: 2 });
       const retry = log.find((e) => e.event === "task:retry" && e.task === "slow");
@@ -226,7 +231,15 @@ function timeoutContract(make: MakeExecutor): void {
       expect(error).toBeInstanceOf(TaskTimeoutError);
       expect(error).toMatchObject({ code: "TASK_TIMEOUT", taskName: "slow" });
       expect(error?.message).toBe('Task "slow" timed out after 30ms (attempt 1).');
-      expect(abortLog).toEqual([{ task: "slow", attempt: 1, reason: error }]);
+      // The attempt's ctx.signal, as the scheduler handed it to the runner, aborted with the timeout.
+      const signal = attemptSignal(attempts, "slow", 1);
+      expect(signal?.aborted).toBe(true);
+      expect(signal?.reason).toBe(error);
+      // What the task itself saw can be checked only where it ran in this thread. A worker
+      // thread is sent the abort and terminated right after, so the task there may never get
+      // to report it, by any channel; the main thread's signal above is what can be seen.
+      const ranHere = waitedInThisThread(entries, "slow", 1);
+      expect(abortLog).toEqual(ranHere ? [{ task: "slow", attempt: 1, reason: error }] : []);
     });
 
     it("does not wait for a task that ignores its signal, and frees its slot", async () => {

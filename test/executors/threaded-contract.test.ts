@@ -1,32 +1,13 @@
 /**
  * The shared executor contract, run against ThreadedExecutor. Its task functions live in
- * contract-workflows.ts, which worker threads import by URL; the tests listed in
- * IN_PROCESS_ONLY are skipped because they observe the task from the test's own thread
- * (a hook the task calls, or a log the task writes in its module), which a task running
- * in a worker thread cannot reach. threaded.test.ts covers the same behaviour for threads.
+ * contract-workflows.ts, which worker threads import by URL. The contract observes tasks
+ * only through what reaches this thread (events, `ctx.log` lines the executor forwards,
+ * the attempt requests its runner receives), so every test runs here as it does for the
+ * in-process executors; threaded.test.ts covers what only threads do.
  */
-import { afterEach, beforeEach } from "vitest";
+import { afterEach } from "vitest";
 import { ThreadedExecutor } from "../../src/index.js";
 import { executorContract } from "./executor-contract.js";
-
-const IN_PROCESS_ONLY = new Map<string, string>([
-  [
-    "fails a timed-out attempt with a retryable TaskTimeoutError and aborts its ctx.signal",
-    "reads abortLog, written by the task in the worker's copy of the module",
-  ],
-  [
-    "aborts running tasks, skips the ones not started, saves the finished ones",
-    "the task calls a hook from runningHooks, registered in the test's thread",
-  ],
-  [
-    "leaves no timer or immediate behind once runs with timeouts, retries and cancels are over",
-    "the task calls a hook from runningHooks, registered in the test's thread",
-  ],
-]);
-
-beforeEach((context) => {
-  if (IN_PROCESS_ONLY.has(context.task.name)) context.skip(IN_PROCESS_ONLY.get(context.task.name));
-});
 
 const opened: ThreadedExecutor[] = [];
 afterEach(async () => {

@@ -5,6 +5,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeValue, SQLiteStateStore } from "../../src/index.js";
+import { CHUNK_BYTES } from "../../src/stores/sqlite/results.js";
 import { FORMAT, MIGRATIONS, migrate, SCHEMA_VERSION } from "../../src/stores/sqlite/schema.js";
 
 let dir: string;
@@ -223,7 +224,15 @@ describe("SQLiteStateStore schema", () => {
       db.prepare("SELECT key, value FROM meta").raw().all() as string[][],
     );
     expect(meta).toEqual({ format: FORMAT, schema_version: String(SCHEMA_VERSION) });
-    expect(tables(db)).toEqual(["attempts", "locks", "meta", "partitions", "runs", "task_states"]);
+    expect(tables(db)).toEqual([
+      "attempts",
+      "locks",
+      "meta",
+      "partitions",
+      "result_chunks",
+      "runs",
+      "task_states",
+    ]);
     db.close();
   });
 
@@ -284,7 +293,8 @@ describe("SQLiteStateStore schema", () => {
   it("keeps a top-level Buffer as a BLOB, not as text", async () => {
     const file = path.join(dir, "state.db");
     const store = open(file);
-    const payload = Buffer.alloc(1 << 20, 7);
+    // The largest result kept inline; larger ones are chunked (sqlite-results.test.ts).
+    const payload = Buffer.alloc(CHUNK_BYTES, 7);
     await store.commit({
       runs: [],
       taskStates: [
@@ -313,7 +323,7 @@ describe("SQLiteStateStore schema", () => {
     db.close();
     expect(row).toEqual(["buffer", "blob", payload.length]);
     const loaded = await store.loadResult("wf", "default", "big");
-    // equals(), not toEqual: a deep comparison walks a megabyte byte by byte.
+    // equals(), not toEqual: a deep comparison walks the bytes one by one.
     expect(Buffer.isBuffer(loaded) && loaded.equals(payload)).toBe(true);
   });
 });

@@ -15,6 +15,7 @@ import type {
 import { BUSY_TIMEOUT_MS, openDatabase } from "./connection.js";
 import { type Database, sqliteDriver } from "./driver.js";
 import { SQLiteLocks } from "./lock.js";
+import { ResultReader } from "./results.js";
 import { Statements } from "./statements.js";
 
 /** Options of {@link SQLiteStateStore}. */
@@ -68,7 +69,7 @@ export class SQLiteStateStore implements StateStore, AsyncDisposable {
     this.location = `sqlite:${this.path}`;
     const db = openDatabase(this.path, this.durability, this.location);
     this.#db = db;
-    this.#statements = new Statements(db);
+    this.#statements = new Statements(db, this.location);
     this.#locks = new SQLiteLocks(db, this.location);
   }
 
@@ -93,7 +94,7 @@ export class SQLiteStateStore implements StateStore, AsyncDisposable {
       // stored), so read it through a short-lived read-only connection.
       const db = new (sqliteDriver())(this.path, { readonly: true, fileMustExist: true });
       try {
-        return new Statements(db).readResult(workflow, runKey, task);
+        return new ResultReader(db, this.location).read(workflow, runKey, task);
       } finally {
         db.close();
       }

@@ -82,13 +82,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT`,
     ],
   },
+  {
+    version: 2,
+    description: "large results stored in bounded chunks",
+    statements: [
+      // A result bigger than one chunk leaves `result` NULL and is kept here in pieces, so
+      // SQLite never holds a copy of a whole multi-megabyte value (a bound copy, a record
+      // and its overflow pages) while writing or reading it. result_size, its length in
+      // bytes, says a state's result is chunked; v1 rows keep theirs inline.
+      "ALTER TABLE task_states ADD COLUMN result_size INTEGER",
+      `CREATE TABLE result_chunks (
+        partition INTEGER NOT NULL,
+        task TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (partition, task, seq)
+      ) STRICT`,
+      // The chunks go with the state that owns them, whichever statement replaces or
+      // deletes it: the store never has to read a state before overwriting it.
+      `CREATE TRIGGER task_states_replace_chunks AFTER UPDATE OF result_size ON task_states
+       WHEN OLD.result_size IS NOT NULL
+       BEGIN DELETE FROM result_chunks WHERE partition = OLD.partition AND task = OLD.task; END`,
+      `CREATE TRIGGER task_states_delete_chunks AFTER DELETE ON task_states
+       WHEN OLD.result_size IS NOT NULL
+       BEGIN DELETE FROM result_chunks WHERE partition = OLD.partition AND task = OLD.task; END`,
+    ],
+  },
 ];
 
 /** The schema version this FlowWeaver writes. */
 export const SCHEMA_VERSION = (MIGRATIONS[MIGRATIONS.length - 1] as Migration).version;
 
 /** Tables a store at {@link SCHEMA_VERSION} must have. */
-const TABLES = ["meta", "partitions", "task_states", "runs", "attempts", "locks"];
+const TABLES = ["meta", "partitions", "task_states", "result_chunks", "runs", "attempts", "locks"];
 
 /** What an opened file holds: nothing yet (a new or half-created file), or our schema. */
 export type SchemaState =

@@ -1,84 +1,33 @@
-import type { SerializedError } from "../../core/errors.js";
-import { decodeValue, type EncodedValue, encodeValue } from "../../core/serialization.js";
-import type {
-  AttemptRecord,
-  AttemptStatus,
-  RunRecord,
-  RunStatus,
-  StoreBatch,
-  StoredTaskState,
-  StoredTaskStatus,
-  TaskStateWrite,
-} from "../store.js";
+import type { AttemptRecord, RunRecord, StoreBatch, StoredTaskState } from "../store.js";
 import type { Database, Statement } from "./driver.js";
+import { ResultReader } from "./results.js";
+import { type Row, RUN_COLUMNS, STATE_COLUMNS, toAttempt, toRun, toState } from "./rows.js";
+import { BatchWriter } from "./writer.js";
 
-const STATE_COLUMNS =
-  "s.task, s.status, s.run_id, s.attempts, s.started_at, s.finished_at, s.duration, s.version, s.error, s.result_kind IS NOT NULL";
 const PARTITION = "(SELECT id FROM partitions WHERE workflow = ? AND run_key = ?)";
-const RUN_COLUMNS = "run_id, workflow, run_key, status, started_at, finished_at, error";
-
-type Row = unknown[];
 
 /**
- * The store's SQL, prepared once per connection. Rows are read as arrays (`raw`) and
- * written with positional parameters, the cheapest path through better-sqlite3: one
- * commit may carry a hundred thousand rows. Partitions and runs are looked up once per
- * batch (not per row, and not cached across batches, so another process clearing state
- * can never leave this one writing to a stale id).
+ * The store's SQL, prepared once per connection: commits through {@link BatchWriter},
+ * results through {@link ResultReader}, and the queries and clearing here. Rows are read
+ * as arrays (`raw`), the cheapest path through better-sqlite3.
  */
 export class Statements {
   readonly #db: Database;
-  readonly #upsertState: Statement;
-  readonly #upsertRun: Statement;
-  readonly #upsertAttempt: Statement;
-  readonly #partitionId: Statement;
-  readonly #insertPartition: Statement;
-  readonly #runSeq: Statement;
-  readonly #insertUnlistedRun: Statement;
+  readonly #writer: BatchWriter;
+  readonly #results: ResultReader;
   readonly #selectStates: Statement;
   readonly #selectWorkflowStates: Statement;
   readonly #selectPartitionStates: Statement;
-  readonly #selectResult: Statement;
   readonly #selectAttempts: Statement;
   readonly #selectWorkflows: Statement;
   readonly #selectRuns = new Map<string, Statement>();
-  readonly #commit: (batch: StoreBatch) => void;
   readonly #clearOne: (workflow: string) => void;
   readonly #clearAll: () => void;
 
-  constructor(db: Database) {
+  constructor(db: Database, location: string) {
     this.#db = db;
-    this.#upsertState = db.prepare(
-      `INSERT INTO task_states (partition, task, status, run_id, attempts, started_at, finished_at, duration, version, error, result_kind, result)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (partition, task) DO UPDATE SET
-         status = excluded.status, run_id = excluded.run_id, attempts = excluded.attempts,
-         started_at = excluded.started_at, finished_at = excluded.finished_at,
-         duration = excluded.duration, version = excluded.version, error = excluded.error,
-         result_kind = excluded.result_kind, result = excluded.result`,
-    );
-    this.#upsertRun = db.prepare(
-      `INSERT INTO runs (run_id, workflow, run_key, status, started_at, finished_at, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id) DO UPDATE SET
-         workflow = excluded.workflow, run_key = excluded.run_key, status = excluded.status,
-         started_at = excluded.started_at, finished_at = excluded.finished_at, error = excluded.error`,
-    );
-    this.#upsertAttempt = db.prepare(
-      `INSERT INTO attempts (run, task, attempt, status, started_at, finished_at, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run, task, attempt) DO UPDATE SET
-         status = excluded.status, started_at = excluded.started_at,
-         finished_at = excluded.finished_at, error = excluded.error`,
-    );
-    this.#partitionId = db
-      .prepare("SELECT id FROM partitions WHERE workflow = ? AND run_key = ?")
-      .pluck();
-    this.#insertPartition = db.prepare("INSERT INTO partitions (workflow, run_key) VALUES (?, ?)");
-    this.#runSeq = db.prepare("SELECT seq FROM runs WHERE run_id = ?").pluck();
-    this.#insertUnlistedRun = db.prepare(
-      "INSERT INTO runs (run_id, workflow, run_key, status, started_at) VALUES (?, ?, '', NULL, ?)",
-    );
+    this.#writer = new BatchWriter(db);
+    this.#results = new ResultReader(db, location);
     this.#selectStates = db
       .prepare(`SELECT ${STATE_COLUMNS} FROM task_states s WHERE s.partition = ${PARTITION}`)
       .raw();
@@ -93,11 +42,6 @@ export class Statements {
         `SELECT ${STATE_COLUMNS} FROM task_states s WHERE s.partition = ${PARTITION} ORDER BY s.rowid`,
       )
       .raw();
-    this.#selectResult = db
-      .prepare(
-        `SELECT result_kind, result FROM task_states WHERE partition = ${PARTITION} AND task = ?`,
-      )
-      .raw();
     this.#selectAttempts = db
       .prepare(
         `SELECT r.run_id, r.workflow, a.task, a.attempt, a.status, a.started_at, a.finished_at, a.error
@@ -110,7 +54,7 @@ export class Statements {
         "SELECT workflow FROM partitions UNION SELECT workflow FROM runs WHERE status IS NOT NULL",
       )
       .pluck();
-    this.#commit = db.transaction((batch: StoreBatch) => this.#write(batch)).immediate;
+    // Deleting a state deletes its result chunks too (a trigger of the schema).
     const clearOne = [
       "DELETE FROM task_states WHERE partition IN (SELECT id FROM partitions WHERE workflow = ?)",
       "DELETE FROM partitions WHERE workflow = ?",
@@ -120,100 +64,17 @@ export class Statements {
     this.#clearOne = db.transaction((workflow: string) => {
       for (const statement of clearOne) statement.run(workflow);
     }).immediate;
-    const clearAll = ["task_states", "partitions", "attempts", "runs"].map((table) =>
-      db.prepare(`DELETE FROM ${table}`),
+    const clearAll = ["result_chunks", "task_states", "partitions", "attempts", "runs"].map(
+      (table) => db.prepare(`DELETE FROM ${table}`),
     );
     this.#clearAll = db.transaction(() => {
       for (const statement of clearAll) statement.run();
     }).immediate;
   }
 
-  /**
-   * Writes a batch in one IMMEDIATE transaction (it takes the write lock up front, so a
-   * read never has to be upgraded under another process's write); later rows for a key
-   * replace earlier ones.
-   */
+  /** Writes a batch as one atomic commit (see {@link BatchWriter}). */
   commit(batch: StoreBatch): void {
-    this.#commit(batch);
-  }
-
-  #write(batch: StoreBatch): void {
-    const runs = this.#upsertRun;
-    for (const r of batch.runs) {
-      runs.run(
-        r.runId,
-        r.workflow,
-        r.runKey,
-        r.status,
-        r.startedAt,
-        r.finishedAt ?? null,
-        errorText(r.error),
-      );
-    }
-    const states = this.#upsertState;
-    let workflow: string | undefined;
-    let runKey: string | undefined;
-    let partition = 0;
-    for (const s of batch.taskStates) {
-      if (s.workflow !== workflow || s.runKey !== runKey) {
-        workflow = s.workflow;
-        runKey = s.runKey;
-        partition = this.#partition(workflow, runKey);
-      }
-      const result = s.result === undefined ? undefined : storable(s);
-      states.run(
-        partition,
-        s.task,
-        s.status,
-        s.runId,
-        s.attempts,
-        s.startedAt ?? null,
-        s.finishedAt ?? null,
-        s.duration ?? null,
-        s.version ?? null,
-        errorText(s.error),
-        result === undefined ? null : result.kind,
-        result === undefined
-          ? null
-          : result.kind === "buffer"
-            ? asBuffer(result.bytes)
-            : result.text,
-      );
-    }
-    const attempts = this.#upsertAttempt;
-    let runId: string | undefined;
-    let run = 0;
-    for (const a of batch.attempts) {
-      if (a.runId !== runId) {
-        runId = a.runId;
-        run = this.#run(a);
-      }
-      attempts.run(
-        run,
-        a.task,
-        a.attempt,
-        a.status,
-        a.startedAt,
-        a.finishedAt ?? null,
-        errorText(a.error),
-      );
-    }
-  }
-
-  #partition(workflow: string, runKey: string): number {
-    const id = this.#partitionId.get(workflow, runKey) as number | undefined;
-    if (id !== undefined) return id;
-    return Number(this.#insertPartition.run(workflow, runKey).lastInsertRowid);
-  }
-
-  /** The run's seq; an attempt may arrive before its run's record, which then fills it in. */
-  #run(attempt: AttemptRecord): number {
-    const seq = this.#runSeq.get(attempt.runId) as number | undefined;
-    if (seq !== undefined) return seq;
-    return Number(
-      this.#insertUnlistedRun.run(attempt.runId, attempt.workflow, attempt.startedAt)
-        .lastInsertRowid,
-    );
+    this.#writer.commit(batch);
   }
 
   loadTaskStates(workflow: string, runKey: string): Map<string, StoredTaskState> {
@@ -236,15 +97,7 @@ export class Statements {
   }
 
   readResult(workflow: string, runKey: string, task: string): unknown {
-    const row = this.#selectResult.get(workflow, runKey, task) as Row | undefined;
-    const kind = row?.[0];
-    if (row === undefined || kind === null) return undefined;
-    const value = row[1];
-    const encoded: EncodedValue =
-      kind === "buffer"
-        ? { kind, bytes: value as Buffer }
-        : { kind: kind as "json" | "superjson", text: value as string };
-    return decodeValue(encoded);
+    return this.#results.read(workflow, runKey, task);
   }
 
   listRuns(workflow: string | undefined, runId: string | undefined, limit: number): RunRecord[] {
@@ -279,72 +132,4 @@ export class Statements {
     if (workflow === undefined) this.#clearAll();
     else this.#clearOne(workflow);
   }
-}
-
-/** A persistent store never gets live values from the scheduler; encode one if it does. */
-function storable(write: TaskStateWrite): EncodedValue {
-  const result = write.result as NonNullable<TaskStateWrite["result"]>;
-  if (result.kind !== "live") return result;
-  return encodeValue(result.value, `result of task "${write.task}"`, write.task);
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function errorText(error: SerializedError | undefined): string | null {
-  return error === undefined ? null : JSON.stringify(error);
-}
-
-function parseError(text: unknown): SerializedError | undefined {
-  return text === null ? undefined : (JSON.parse(text as string) as SerializedError);
-}
-
-function optional<T>(value: unknown): T | undefined {
-  return value === null ? undefined : (value as T);
-}
-
-/** A state row, its columns starting at `at` (see STATE_COLUMNS). */
-function toState(workflow: string, runKey: string, row: Row, at: number): StoredTaskState {
-  return {
-    workflow,
-    runKey,
-    task: row[at] as string,
-    status: row[at + 1] as StoredTaskStatus,
-    runId: row[at + 2] as string,
-    attempts: row[at + 3] as number,
-    startedAt: optional<number>(row[at + 4]),
-    finishedAt: optional<number>(row[at + 5]),
-    duration: optional<number>(row[at + 6]),
-    version: optional<string>(row[at + 7]),
-    error: parseError(row[at + 8]),
-    hasResult: row[at + 9] === 1,
-  };
-}
-
-function toRun(row: Row): RunRecord {
-  return {
-    runId: row[0] as string,
-    workflow: row[1] as string,
-    runKey: row[2] as string,
-    status: row[3] as RunStatus,
-    startedAt: row[4] as number,
-    finishedAt: optional<number>(row[5]),
-    error: parseError(row[6]),
-  };
-}
-
-function toAttempt(row: Row): AttemptRecord {
-  return {
-    runId: row[0] as string,
-    workflow: row[1] as string,
-    task: row[2] as string,
-    attempt: row[3] as number,
-    status: row[4] as AttemptStatus,
-    startedAt: row[5] as number,
-    finishedAt: optional<number>(row[6]),
-    error: parseError(row[7]),
-  };
 }

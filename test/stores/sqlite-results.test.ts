@@ -1,0 +1,270 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  type AttemptRecord,
+  encodeValue,
+  SQLiteStateStore,
+  type TaskStateWrite,
+} from "../../src/index.js";
+import { CHUNK_BYTES, withSmallCache } from "../../src/stores/sqlite/results.js";
+import { MIGRATIONS, migrate, SCHEMA_VERSION } from "../../src/stores/sqlite/schema.js";
+import { stateWrite } from "./contract/harness.js";
+
+let dir: string;
+let file: string;
+const stores: SQLiteStateStore[] = [];
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-"));
+  file = path.join(dir, "state.db");
+});
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function open(): SQLiteStateStore {
+  const store = new SQLiteStateStore(file);
+  stores.push(store);
+  return store;
+}
+
+function completed(task: string, value: unknown, workflow = "wf"): TaskStateWrite {
+  return stateWrite({ workflow, task, result: encodeValue(value, `result of ${task}`) });
+}
+
+/** What the file holds for a task: its result columns and how many chunks it has. */
+function stored(task: string): { result: unknown; size: unknown; chunks: number } {
+  const db = new Database(file, { readonly: true });
+  try {
+    const [result, size] = db
+      .prepare("SELECT typeof(result), result_size FROM task_states WHERE task = ?")
+      .raw()
+      .get(task) as [unknown, unknown];
+    const chunks = db
+      .prepare("SELECT count(*) FROM result_chunks WHERE task = ?")
+      .pluck()
+      .get(task) as number;
+    return { result, size, chunks };
+  } finally {
+    db.close();
+  }
+}
+
+function allChunks(): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare("SELECT count(*) FROM result_chunks").pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
+/** A buffer whose every chunk differs, so a chunk out of place cannot go unnoticed. */
+function pattern(length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i + 4 <= length; i += 4) bytes.writeUInt32LE(i, i);
+  return bytes;
+}
+
+describe("SQLiteStateStore large results", () => {
+  it("stores a result larger than a chunk in chunks and reads it back whole", async () => {
+    const store = open();
+    const big = pattern(3 * CHUNK_BYTES + 12);
+    await store.commit({ runs: [], taskStates: [completed("big", big)], attempts: [] });
+    expect(stored("big")).toEqual({ result: "null", size: big.length, chunks: 4 });
+    for (const reader of [store, open()]) {
+      const loaded = await reader.loadResult("wf", "default", "big");
+      expect(Buffer.isBuffer(loaded) && loaded.equals(big)).toBe(true);
+      const sync = reader.readResultSync("wf", "default", "big");
+      expect(Buffer.isBuffer(sync) && sync.equals(big)).toBe(true);
+    }
+    // A result of exactly one chunk stays inline.
+    await store.commit({
+      runs: [],
+      taskStates: [completed("edge", Buffer.alloc(CHUNK_BYTES, 1))],
+      attempts: [],
+    });
+    expect(stored("edge")).toEqual({ result: "blob", size: null, chunks: 0 });
+  });
+
+  it("chunks large JSON and superjson texts as UTF-8, characters split across chunks included", async () => {
+    const store = open();
+    // Three-byte characters: chunk boundaries fall inside them.
+    const text = "é世界".repeat(CHUNK_BYTES / 2);
+    const rich = { at: new Date(0), tags: new Set(["a"]), body: text };
+    await store.commit({
+      runs: [],
+      taskStates: [completed("json", text), completed("superjson", rich)],
+      attempts: [],
+    });
+    expect(stored("json").chunks).toBeGreaterThan(1);
+    expect(stored("superjson").chunks).toBeGreaterThan(1);
+    const reopened = open();
+    expect(await reopened.loadResult("wf", "default", "json")).toBe(text);
+    expect(await reopened.loadResult("wf", "default", "superjson")).toStrictEqual(rich);
+  });
+
+  it("replaces a chunked result's chunks with its new result, whatever its size, or none", async () => {
+    const store = open();
+    const commit = (write: TaskStateWrite) =>
+      store.commit({ runs: [], taskStates: [write], attempts: [] });
+    await commit(completed("t", pattern(4 * CHUNK_BYTES)));
+    expect(stored("t").chunks).toBe(4);
+    const smaller = pattern(2 * CHUNK_BYTES + 1).reverse();
+    await commit(completed("t", smaller));
+    expect(stored("t").chunks).toBe(3);
+    const back = await store.loadResult("wf", "default", "t");
+    expect(Buffer.isBuffer(back) && back.equals(smaller)).toBe(true);
+    await commit(completed("t", "small"));
+    expect(stored("t")).toEqual({ result: "text", size: null, chunks: 0 });
+    await commit(completed("t", pattern(2 * CHUNK_BYTES)));
+    await commit(stateWrite({ task: "t", status: "RUNNING", finishedAt: undefined }));
+    expect(stored("t")).toEqual({ result: "null", size: null, chunks: 0 });
+    expect(await store.loadResult("wf", "default", "t")).toBeUndefined();
+  });
+
+  it("lets the last write of a task win within one batch, chunked or not", async () => {
+    const store = open();
+    const last = pattern(CHUNK_BYTES + 1);
+    const writes = [
+      completed("t", pattern(3 * CHUNK_BYTES)),
+      completed("u", "kept"),
+      completed("t", "inline in between"),
+      completed("t", last),
+    ];
+    await store.commit({ runs: [], taskStates: writes, attempts: [] });
+    expect(stored("t").chunks).toBe(2);
+    const back = await store.loadResult("wf", "default", "t");
+    expect(Buffer.isBuffer(back) && back.equals(last)).toBe(true);
+    expect(await store.loadResult("wf", "default", "u")).toBe("kept");
+  });
+
+  it("clears the chunks of the workflows it clears", async () => {
+    const store = open();
+    await store.commit({
+      runs: [],
+      taskStates: [
+        completed("a", pattern(2 * CHUNK_BYTES), "one"),
+        completed("b", pattern(2 * CHUNK_BYTES), "two"),
+      ],
+      attempts: [],
+    });
+    expect(allChunks()).toBe(4);
+    await store.clearAllStates("one");
+    expect(allChunks()).toBe(2);
+    expect(await store.loadResult("two", "default", "b")).toBeInstanceOf(Buffer);
+    await store.clearAllStates();
+    expect(allChunks()).toBe(0);
+  });
+
+  it("refuses a chunked result whose chunks do not add up, naming the task", async () => {
+    const store = open();
+    await store.commit({
+      runs: [],
+      taskStates: [completed("t", pattern(3 * CHUNK_BYTES))],
+      attempts: [],
+    });
+    const db = new Database(file);
+    db.prepare("DELETE FROM result_chunks WHERE seq = 1").run();
+    db.close();
+    await expect(store.loadResult("wf", "default", "t")).rejects.toThrow(
+      /corrupt.*task "t".*result_chunks/,
+    );
+  });
+
+  it("puts the page cache size back after a chunked value, even when the work fails", () => {
+    const db = new Database(":memory:");
+    db.pragma("cache_size = -32000");
+    expect(() =>
+      withSmallCache(db, () => {
+        expect(db.pragma("cache_size", { simple: true })).toBeGreaterThan(-32000);
+        throw new Error("failed");
+      }),
+    ).toThrow("failed");
+    expect(db.pragma("cache_size", { simple: true })).toBe(-32000);
+    db.close();
+  });
+});
+
+describe("SQLiteStateStore batches", () => {
+  it("writes batches longer than one multi-row statement, later writes winning", async () => {
+    const store = open();
+    const states: TaskStateWrite[] = [];
+    const attempts: AttemptRecord[] = [];
+    for (let i = 0; i < 41; i++) {
+      states.push(completed(`t${i}`, i));
+      attempts.push({
+        runId: "run-1",
+        workflow: "wf",
+        task: `t${i}`,
+        attempt: 1,
+        status: "RUNNING",
+        startedAt: 1000 + i,
+        finishedAt: undefined,
+        error: undefined,
+      });
+    }
+    // Rewrites of earlier rows, in the same 16-row statement and in later ones, and a
+    // chunked result in the middle of a block.
+    states.push(completed("t40", "last"), completed("t3", pattern(CHUNK_BYTES + 5)));
+    states.push(completed("t0", "zero"), completed("t3", "three"));
+    attempts.push({ ...(attempts[2] as AttemptRecord), status: "COMPLETED", finishedAt: 5000 });
+    await store.commit({ runs: [], taskStates: states, attempts });
+    const loaded = await store.loadTaskStates("wf", "default");
+    expect(loaded.size).toBe(41);
+    expect(await store.loadResult("wf", "default", "t0")).toBe("zero");
+    expect(await store.loadResult("wf", "default", "t3")).toBe("three");
+    expect(await store.loadResult("wf", "default", "t39")).toBe(39);
+    expect(await store.loadResult("wf", "default", "t40")).toBe("last");
+    expect(allChunks()).toBe(0);
+    const history = await store.listAttempts("run-1");
+    expect(history).toHaveLength(41);
+    expect(history.find((a) => a.task === "t2")).toMatchObject({
+      status: "COMPLETED",
+      finishedAt: 5000,
+    });
+  });
+});
+
+describe("SQLiteStateStore migration to schema version 2", () => {
+  it("upgrades a version 1 file in place, keeping its states and results", async () => {
+    expect(SCHEMA_VERSION).toBe(2);
+    const v1 = new Database(file);
+    v1.pragma("journal_mode = WAL");
+    migrate(v1, "test", MIGRATIONS.slice(0, 1));
+    v1.prepare("INSERT INTO partitions (id, workflow, run_key) VALUES (1, 'wf', 'default')").run();
+    const insert = v1.prepare(
+      `INSERT INTO task_states (partition, task, status, run_id, attempts, started_at, finished_at, duration, version, error, result_kind, result)
+       VALUES (1, ?, 'COMPLETED', 'old-run', 1, 1, 2, 0.001, NULL, NULL, ?, ?)`,
+    );
+    // Version 1 kept every result inline, however large.
+    const oldBig = pattern(2 * CHUNK_BYTES);
+    insert.run("json", "json", JSON.stringify({ kept: true }));
+    insert.run("bytes", "buffer", oldBig);
+    expect(v1.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(
+      "1",
+    );
+    v1.close();
+
+    const store = open();
+    expect(await store.loadResult("wf", "default", "json")).toEqual({ kept: true });
+    const back = await store.loadResult("wf", "default", "bytes");
+    expect(Buffer.isBuffer(back) && back.equals(oldBig)).toBe(true);
+    // Replacing an old inline result with a large one chunks it.
+    const newBig = pattern(2 * CHUNK_BYTES + 3);
+    await store.commit({ runs: [], taskStates: [completed("bytes", newBig)], attempts: [] });
+    expect(stored("bytes").chunks).toBe(3);
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(
+      "2",
+    );
+    db.close();
+    await store.close();
+    const reopened = open();
+    const again = await reopened.loadResult("wf", "default", "bytes");
+    expect(Buffer.isBuffer(again) && again.equals(newBig)).toBe(true);
+  });
+});
