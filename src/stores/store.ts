@@ -46,6 +46,21 @@ export interface StateStore {
 
   /** Releases files and connections. Safe to call twice. */
   close(): Promise<void>;
+
+  /**
+   * Payloads handed between processes that share this store, kept apart from task states:
+   * a BullMQExecutor worker puts a large result here and its coordinator takes it, so
+   * large values never sit in Redis. Optional: without it they travel in the queue.
+   */
+  readonly payloads?: PayloadStash;
+}
+
+/** See {@link StateStore.payloads}. Keys are unique per task attempt. */
+export interface PayloadStash {
+  /** Keeps `value` under `key`, replacing any; `clearAllStates(workflow)` drops it. */
+  put(workflow: string, key: string, value: EncodedValue): Promise<void>;
+  /** The payload kept under `key`, which the store then forgets; undefined when none. */
+  take(key: string): Promise<EncodedValue | undefined>;
 }
 
 /** Who holds (or asks for) a lock. */

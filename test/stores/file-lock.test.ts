@@ -41,8 +41,22 @@ function deadPid(): number {
   return child.pid as number;
 }
 
-function writeHolder(file: string, holder: Record<string, unknown>): string {
-  const text = `${JSON.stringify(holder)}\n`;
+/** A holder's record on this host, by default of a process that has died, since 08:00. */
+function holder(
+  runId: string,
+  fields: { pid?: number; host?: string; since?: string; boot?: string } = {},
+): Record<string, unknown> {
+  return {
+    pid: fields.pid ?? deadPid(),
+    host: fields.host ?? os.hostname(),
+    runId,
+    since: fields.since ?? "2026-11-25T08:00:00.000Z",
+    ...(fields.boot === undefined ? {} : { boot: fields.boot }),
+  };
+}
+
+function writeHolder(file: string, record: Record<string, unknown>): string {
+  const text = `${JSON.stringify(record)}\n`;
   fs.writeFileSync(file, text);
   return text;
 }
@@ -90,12 +104,7 @@ describe("LockFile", () => {
   });
 
   it("takes over a lock whose holder process is dead", () => {
-    writeHolder(lockPath, {
-      pid: deadPid(),
-      host: os.hostname(),
-      runId: "crashed-run",
-      since: "2026-11-25T08:00:00.000Z",
-    });
+    writeHolder(lockPath, holder("crashed-run"));
     const lock = acquire("run-new");
     expect(readHolder().runId).toBe("run-new");
     lock.release();
@@ -105,24 +114,16 @@ describe("LockFile", () => {
 
   it.runIf(HAS_BOOT_ID)("takes over a lock taken before the machine rebooted", () => {
     // pid 1 is alive, but a lock from another boot cannot be held by it any more.
-    writeHolder(lockPath, {
-      pid: 1,
-      host: os.hostname(),
-      runId: "before-reboot",
-      since: "2026-11-25T08:00:00.000Z",
-      boot: "00000000-0000-0000-0000-000000000000",
-    });
+    writeHolder(
+      lockPath,
+      holder("before-reboot", { pid: 1, boot: "00000000-0000-0000-0000-000000000000" }),
+    );
     acquire("after-reboot");
     expect(readHolder().runId).toBe("after-reboot");
   });
 
   it("does not take over a lock held on another host: it cannot check that process", () => {
-    writeHolder(lockPath, {
-      pid: deadPid(),
-      host: "some-other-host",
-      runId: "remote-run",
-      since: "2026-11-25T08:00:00.000Z",
-    });
+    writeHolder(lockPath, holder("remote-run", { host: "some-other-host" }));
     const error = refusal(() => acquire("run-here"));
     expect(error.name).toBe("StoreLockedError");
     expect(error.message).toContain("some-other-host");
@@ -141,38 +142,24 @@ describe("LockFile", () => {
   });
 
   it("takes over when a previous taker died half-way through its takeover", () => {
-    const stale = writeHolder(lockPath, {
-      pid: deadPid(),
-      host: os.hostname(),
-      runId: "crashed-run",
-      since: "2026-11-25T08:00:00.000Z",
-    });
+    const stale = writeHolder(lockPath, holder("crashed-run"));
     // The mutex a dead taker created for this stale lock, and never removed.
-    writeHolder(takeoverMutex(stale), {
-      pid: deadPid(),
-      host: os.hostname(),
-      runId: "crashed-taker",
-      since: "2026-11-25T08:00:01.000Z",
-    });
+    writeHolder(
+      takeoverMutex(stale),
+      holder("crashed-taker", { since: "2026-11-25T08:00:01.000Z" }),
+    );
     acquire("run-new");
     expect(readHolder().runId).toBe("run-new");
     expect(fs.readdirSync(dir)).toEqual(["state.json.lock"]);
   });
 
   it("stands back while a live process is taking the same stale lock over", () => {
-    const stale = writeHolder(lockPath, {
-      pid: deadPid(),
-      host: os.hostname(),
-      runId: "crashed-run",
-      since: "2026-11-25T08:00:00.000Z",
-    });
+    const stale = writeHolder(lockPath, holder("crashed-run"));
     // pid 1 always exists: a live process, not this one.
-    writeHolder(takeoverMutex(stale), {
-      pid: 1,
-      host: os.hostname(),
-      runId: "live-taker",
-      since: "2026-11-25T08:00:01.000Z",
-    });
+    writeHolder(
+      takeoverMutex(stale),
+      holder("live-taker", { pid: 1, since: "2026-11-25T08:00:01.000Z" }),
+    );
     const error = refusal(() => acquire("run-new"));
     expect(error.name).toBe("StoreLockedError");
     expect(error.message).toContain("live-taker");
@@ -182,23 +169,13 @@ describe("LockFile", () => {
 
   it("never removes a lock that is no longer its own", () => {
     const lock = acquire("run-1");
-    const other = writeHolder(lockPath, {
-      pid: process.pid,
-      host: os.hostname(),
-      runId: "someone-else",
-      since: "2026-11-25T08:00:00.000Z",
-    });
+    const other = writeHolder(lockPath, holder("someone-else", { pid: process.pid }));
     lock.release();
     expect(fs.readFileSync(lockPath, "utf8")).toBe(other);
   });
 
   it("lets exactly one of several processes take over a dead holder's lock", async () => {
-    writeHolder(lockPath, {
-      pid: deadPid(),
-      host: os.hostname(),
-      runId: "crashed-run",
-      since: "2026-11-25T08:00:00.000Z",
-    });
+    writeHolder(lockPath, holder("crashed-run"));
     const children = Array.from({ length: 4 }, (_, i) => startTaker(`taker-${i}`));
     try {
       const outcomes = await Promise.all(children.map((child) => firstLine(child)));

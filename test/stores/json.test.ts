@@ -16,6 +16,7 @@ import {
 } from "../../src/index.js";
 import { attemptRecord, resultFor, runRecord, stateWrite } from "./contract/harness.js";
 import { storeContract } from "./contract.js";
+import { rejection } from "./failures.js";
 
 storeContract("JSONStateStore", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-"));
@@ -74,15 +75,6 @@ function refusedOpen(at = file): Error & { code?: string } {
   expect(hash(at)).toBe(before);
   expect(fs.readdirSync(path.dirname(at)).filter((name) => name !== path.basename(at))).toEqual([]);
   return thrown as Error & { code?: string };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  return promise.then(
-    () => {
-      throw new Error("expected a rejection");
-    },
-    (error: unknown) => error as Error & Record<string, unknown>,
-  );
 }
 
 describe("JSONStateStore", () => {

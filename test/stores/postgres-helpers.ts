@@ -1,15 +1,53 @@
 /**
- * What the PostgreSQL store tests share: unique schema names, and an administrator's
- * connection to look behind the store's back (drop schemas, plant foreign tables,
- * terminate sessions).
+ * What the PostgreSQL store tests share: unique schema names, the stores a test opens,
+ * and an administrator's connection to look behind the store's back (drop schemas, plant
+ * foreign tables, terminate sessions).
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { afterAll, afterEach } from "vitest";
+import { PostgresStateStore, type PostgresStateStoreOptions } from "../../src/index.js";
 import { POSTGRES_URL } from "../support/services.js";
 
 /** A schema prefix unique to this test file's process, so parallel files never meet. */
 export function schemaPrefix(tag: string): string {
   return `fw_test_${tag}_${process.pid}_${randomBytes(3).toString("hex")}`;
+}
+
+export interface PostgresScratch {
+  /** A schema no store has used yet: `<prefix>_1`, `<prefix>_2`, … */
+  nextSchema(): string;
+  /** A store on {@link POSTGRES_URL} in `schema`, with a pool of its own; closed after the test. */
+  open(schema: string, options?: PostgresStateStoreOptions): PostgresStateStore;
+  /** Closes `store`, made some other way, after the test as well. */
+  track(store: PostgresStateStore): PostgresStateStore;
+}
+
+/**
+ * Schemas and stores for the tests of the `describe` this is called in: each test's
+ * stores are closed after it, and every schema named `schemaPrefix(tag)…` is dropped (and
+ * the admin connection closed) after them all.
+ */
+export function usePostgresScratch(tag: string): PostgresScratch {
+  const prefix = schemaPrefix(tag);
+  let schemas = 0;
+  const stores: PostgresStateStore[] = [];
+  afterAll(() => dropSchemasAndDisconnect(prefix));
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+  });
+  return {
+    nextSchema: () => `${prefix}_${++schemas}`,
+    open(schema, options = {}) {
+      const store = new PostgresStateStore(POSTGRES_URL, { schema, ...options });
+      stores.push(store);
+      return store;
+    },
+    track(store) {
+      stores.push(store);
+      return store;
+    },
+  };
 }
 
 let admin: pg.Client | undefined;

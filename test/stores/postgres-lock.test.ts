@@ -1,61 +1,40 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AsyncExecutor,
   type LockOwner,
-  PostgresStateStore,
+  type PostgresStateStore,
   silentLogger,
   task,
   Workflow,
 } from "../../src/index.js";
-import { POSTGRES_URL, service } from "../support/services.js";
+import { service } from "../support/services.js";
 import { runRecord, stateWrite } from "./contract/harness.js";
+import { rejection } from "./failures.js";
 import {
   adminQuery,
-  dropSchemasAndDisconnect,
   lockBackend,
-  schemaPrefix,
   terminateBackend,
+  usePostgresScratch,
 } from "./postgres-helpers.js";
 
 const postgres = await service("postgres");
-const prefix = schemaPrefix("lock");
-let schemas = 0;
-const nextSchema = () => `${prefix}_${++schemas}`;
 
 /** An owner as another host would present it: its pid means nothing here. */
 function owner(runId: string, host = "coordinator-a"): LockOwner {
   return { runId, pid: 4242, host };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  return (await promise.then(
-    () => {
-      throw new Error("expected a refusal, but it succeeded");
-    },
-    (error: unknown) => error,
-  )) as Error & Record<string, unknown>;
-}
-
 describe.skipIf(!postgres.up)(`PostgresStateStore locks${postgres.note}`, () => {
-  afterAll(() => dropSchemasAndDisconnect(prefix));
-
-  const stores: PostgresStateStore[] = [];
-  afterEach(async () => {
-    for (const store of stores.splice(0)) await store.close();
-  });
+  const { nextSchema, open } = usePostgresScratch("lock");
   /** A store with its own pool: to PostgreSQL, another coordinator. */
-  function coordinator(schema: string): PostgresStateStore {
-    const store = new PostgresStateStore(POSTGRES_URL, { schema });
-    stores.push(store);
-    return store;
-  }
+  const coordinator = (schema: string): PostgresStateStore => open(schema);
 
   it("refuses a second coordinator at once, naming the holder's run, pid, host and start", async () => {
     const schema = nextSchema();
     const a = coordinator(schema);
     const b = coordinator(schema);
     const held = await a.acquireLock("etl", owner("run-a"));
-    const error = await refusal(b.acquireLock("etl", owner("run-b", "coordinator-b")));
+    const error = await rejection(b.acquireLock("etl", owner("run-b", "coordinator-b")));
     expect(error.name).toBe("StoreLockedError");
     expect(error.code).toBe("STORE_LOCKED");
     expect(error.holder).toBe("run run-a (pid 4242 on host coordinator-a)");
@@ -66,7 +45,7 @@ describe.skipIf(!postgres.up)(`PostgresStateStore locks${postgres.note}`, () => 
     const other = await b.acquireLock("other", owner("run-b2", "coordinator-b"));
     await held.release();
     const taken = await b.acquireLock("etl", owner("run-b3", "coordinator-b"));
-    await refusal(a.acquireLock("etl", owner("run-a2")));
+    await rejection(a.acquireLock("etl", owner("run-a2")));
     await taken.release();
     await other.release();
   });
@@ -94,7 +73,7 @@ describe.skipIf(!postgres.up)(`PostgresStateStore locks${postgres.note}`, () => 
 
     const taken = await b.acquireLock("etl", owner("run-b", "coordinator-b"));
     // A must not write as if it still held the workflow: another coordinator may run it.
-    const lost = await refusal(
+    const lost = await rejection(
       a.commit({
         runs: [],
         taskStates: [stateWrite({ workflow: "etl", runId: "run-a" })],
@@ -107,7 +86,7 @@ describe.skipIf(!postgres.up)(`PostgresStateStore locks${postgres.note}`, () => 
     expect((await b.loadTaskStates("etl", "default")).size).toBe(0);
     // A letting go afterwards changes nothing for B, whose row still names it.
     await held.release();
-    const error = await refusal(coordinator(schema).acquireLock("etl", owner("run-c", "c")));
+    const error = await rejection(coordinator(schema).acquireLock("etl", owner("run-c", "c")));
     expect(error.holder).toBe("run run-b (pid 4242 on host coordinator-b)");
     // A can lock other workflows again: it opens a new lock connection.
     const again = await a.acquireLock("other", owner("run-a2"));
@@ -124,7 +103,7 @@ describe.skipIf(!postgres.up)(`PostgresStateStore locks${postgres.note}`, () => 
        VALUES ('etl', 'run-dead', 1, 'gone-host', 0, 1)`,
     );
     const held = await store.acquireLock("etl", owner("run-new"));
-    const error = await refusal(coordinator(schema).acquireLock("etl", owner("run-x", "x")));
+    const error = await rejection(coordinator(schema).acquireLock("etl", owner("run-x", "x")));
     expect(error.holder).toContain("run-new");
     await held.release();
     expect(await adminQuery(`SELECT * FROM "${schema}".locks`)).toEqual([]);
@@ -169,7 +148,7 @@ describe.skipIf(!postgres.up)(`PostgresStateStore locks${postgres.note}`, () => 
     await running;
     const second = new Workflow("nightly");
     second.addTask(task("wait", () => "second"));
-    const error = await refusal(
+    const error = await rejection(
       new AsyncExecutor({ stateStore: coordinator(schema), logger: silentLogger }).execute(second),
     );
     expect(error.name).toBe("StoreLockedError");

@@ -1,28 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { PostgresStateStore } from "../../src/index.js";
 import { isTransient, translate, withRetry } from "../../src/stores/postgres/connection.js";
 import { loadDriver } from "../../src/stores/postgres/driver.js";
 import { resolveConnection } from "../../src/stores/postgres/options.js";
-
-function thrown(fn: () => unknown): Error & Record<string, unknown> {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error("expected an error, but none was thrown");
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  return (await promise.then(
-    () => {
-      throw new Error("expected a rejection, but it resolved");
-    },
-    (error: unknown) => error,
-  )) as Error & Record<string, unknown>;
-}
+import { rejection, thrown } from "./failures.js";
+import { INDEX_URL, runScript } from "./scripts.js";
 
 /** A port on 127.0.0.1 that nothing listens on: bound by us, then closed. */
 async function closedPort(): Promise<number> {
@@ -178,24 +161,15 @@ describe("PostgresStateStore arguments", () => {
   });
 
   it("loads pg only when a store is used, not on import", () => {
-    const index = new URL("../../src/index.ts", import.meta.url).href;
-    const child = spawnSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "-e",
-        `import { createRequire } from "node:module";
-         const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => /[\\\\/]node_modules[\\\\/]pg[\\\\/]/.test(k));
-         const { PostgresStateStore } = await import(${JSON.stringify(index)});
-         const store = new PostgresStateStore("postgres://nobody@127.0.0.1:1/none");
-         const before = loaded();
-         await store.listWorkflows().catch(() => {});
-         await store.close();
-         console.log(JSON.stringify({ before, after: loaded() }));`,
-      ],
-      { encoding: "utf8", timeout: 20_000 },
+    const child = runScript(
+      `import { createRequire } from "node:module";
+       const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => /[\\\\/]node_modules[\\\\/]pg[\\\\/]/.test(k));
+       const { PostgresStateStore } = await import(${JSON.stringify(INDEX_URL)});
+       const store = new PostgresStateStore("postgres://nobody@127.0.0.1:1/none");
+       const before = loaded();
+       await store.listWorkflows().catch(() => {});
+       await store.close();
+       console.log(JSON.stringify({ before, after: loaded() }));`,
     );
     expect(child.stderr).toBe("");
     expect(JSON.parse(child.stdout)).toEqual({ before: false, after: true });

@@ -1,30 +1,18 @@
-import { spawnSync } from "node:child_process";
 import pg from "pg";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import {
-  encodeValue,
-  PostgresStateStore,
-  type PostgresStateStoreOptions,
-  type TaskStateWrite,
-} from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { encodeValue, PostgresStateStore, type TaskStateWrite } from "../../src/index.js";
 import { SCHEMA_VERSION } from "../../src/stores/postgres/schema.js";
 import { POSTGRES_URL, service } from "../support/services.js";
 import { attemptRecord, runRecord, stateWrite } from "./contract/harness.js";
 import { storeContract } from "./contract.js";
-import {
-  adminQuery,
-  dropSchemasAndDisconnect,
-  emptySchema,
-  schemaPrefix,
-} from "./postgres-helpers.js";
+import { rejection } from "./failures.js";
+import { adminQuery, emptySchema, usePostgresScratch } from "./postgres-helpers.js";
+import { INDEX_URL, runScript } from "./scripts.js";
 
 const postgres = await service("postgres");
-const prefix = schemaPrefix("store");
-let schemas = 0;
-const nextSchema = () => `${prefix}_${++schemas}`;
 
 describe.skipIf(!postgres.up)(`PostgresStateStore on ${POSTGRES_URL}${postgres.note}`, () => {
-  afterAll(() => dropSchemasAndDisconnect(prefix));
+  const { nextSchema, open, track } = usePostgresScratch("store");
 
   // One schema for the contract, emptied after each case: creating a schema per case
   // would cost a tenth of a second of DDL each (the schema tests below create their own).
@@ -34,25 +22,6 @@ describe.skipIf(!postgres.up)(`PostgresStateStore on ${POSTGRES_URL}${postgres.n
     persistent: true,
     cleanup: () => emptySchema(contractSchema),
   }));
-
-  const stores: PostgresStateStore[] = [];
-  afterEach(async () => {
-    for (const store of stores.splice(0)) await store.close();
-  });
-  function open(schema: string, options: PostgresStateStoreOptions = {}): PostgresStateStore {
-    const store = new PostgresStateStore(POSTGRES_URL, { schema, ...options });
-    stores.push(store);
-    return store;
-  }
-
-  async function rejection(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-    return (await promise.then(
-      () => {
-        throw new Error("expected a rejection, but it resolved");
-      },
-      (error: unknown) => error,
-    )) as Error & Record<string, unknown>;
-  }
 
   describe("schema", () => {
     it("creates its schema on first use, marked and versioned, and names it in its location", async () => {
@@ -75,8 +44,7 @@ describe.skipIf(!postgres.up)(`PostgresStateStore on ${POSTGRES_URL}${postgres.n
 
     it("takes the schema from the URL's schema parameter", async () => {
       const schema = nextSchema();
-      const store = new PostgresStateStore(`${POSTGRES_URL}?schema=${schema}`);
-      stores.push(store);
+      const store = track(new PostgresStateStore(`${POSTGRES_URL}?schema=${schema}`));
       expect(store.schema).toBe(schema);
       await store.commit({ runs: [runRecord()], taskStates: [], attempts: [] });
       expect(await adminQuery(`SELECT run_id FROM "${schema}".runs`)).toEqual([
@@ -228,26 +196,17 @@ describe.skipIf(!postgres.up)(`PostgresStateStore on ${POSTGRES_URL}${postgres.n
     });
 
     it("leaves nothing that keeps the process alive", () => {
-      const index = new URL("../../src/index.ts", import.meta.url).href;
       const schema = nextSchema();
       // The child exits by itself only if the pool and the lock connection are closed.
-      const child = spawnSync(
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          "--input-type=module",
-          "-e",
-          `const { PostgresStateStore } = await import(${JSON.stringify(index)});
-           const store = new PostgresStateStore(${JSON.stringify(POSTGRES_URL)}, { schema: ${JSON.stringify(schema)} });
-           const lock = await store.acquireLock("wf", { runId: "r", pid: process.pid, host: "h" });
-           await store.commit({ runs: [], taskStates: [], attempts: [] });
-           await store.listWorkflows();
-           void lock;
-           await store.close();
-           console.log("closed");`,
-        ],
-        { encoding: "utf8", timeout: 20_000 },
+      const child = runScript(
+        `const { PostgresStateStore } = await import(${JSON.stringify(INDEX_URL)});
+         const store = new PostgresStateStore(${JSON.stringify(POSTGRES_URL)}, { schema: ${JSON.stringify(schema)} });
+         const lock = await store.acquireLock("wf", { runId: "r", pid: process.pid, host: "h" });
+         await store.commit({ runs: [], taskStates: [], attempts: [] });
+         await store.listWorkflows();
+         void lock;
+         await store.close();
+         console.log("closed");`,
       );
       expect(child.signal).toBeNull();
       expect(child.stderr).toBe("");

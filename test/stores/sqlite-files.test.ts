@@ -1,28 +1,17 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodeValue, SQLiteStateStore } from "../../src/index.js";
+import { FORMAT } from "../../src/stores/shared/schema-marker.js";
 import { CHUNK_BYTES } from "../../src/stores/sqlite/results.js";
-import { FORMAT, MIGRATIONS, migrate, SCHEMA_VERSION } from "../../src/stores/sqlite/schema.js";
+import { MIGRATIONS, migrate, SCHEMA_VERSION } from "../../src/stores/sqlite/schema.js";
+import { stateWrite } from "./contract/harness.js";
+import { thrown } from "./failures.js";
+import { useSQLiteScratch, withDatabase } from "./sqlite-helpers.js";
 
-let dir: string;
-const stores: SQLiteStateStore[] = [];
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-"));
-});
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function open(file: string, options?: ConstructorParameters<typeof SQLiteStateStore>[1]) {
-  const store = new SQLiteStateStore(file, options);
-  stores.push(store);
-  return store;
-}
+const scratch = useSQLiteScratch();
 
 /** The file's bytes and its directory's entries: what "left untouched" means. */
 function snapshot(file: string): { hash: string; entries: string[] } {
@@ -32,13 +21,21 @@ function snapshot(file: string): { hash: string; entries: string[] } {
   };
 }
 
-function thrown(fn: () => unknown): Error & Record<string, unknown> {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error("expected an error, but none was thrown");
+/** What opening a store on `file` throws; the file and its directory must be left as they were. */
+function refusal(file: string): Error & Record<string, unknown> {
+  const before = snapshot(file);
+  const error = thrown(() => new SQLiteStateStore(file));
+  expect(snapshot(file)).toEqual(before);
+  return error;
+}
+
+/** What opening a store on a database `sql` made throws: StoreCorruptError, nothing changed. */
+function refusedDatabase(sql: string): Error & Record<string, unknown> {
+  const file = path.join(scratch.dir, "other.db");
+  withDatabase(file, (db) => db.exec(sql));
+  const error = refusal(file);
+  expect(error.name).toBe("StoreCorruptError");
+  return error;
 }
 
 function tables(db: Database.Database): string[] {
@@ -52,18 +49,18 @@ function tables(db: Database.Database): string[] {
 
 describe("SQLiteStateStore files", () => {
   it("creates missing parent directories and reports an absolute location", async () => {
-    const file = path.join(dir, "a", "b", "c", "state.db");
-    const store = open(file);
+    const file = path.join(scratch.dir, "a", "b", "c", "state.db");
+    const store = scratch.open(file);
     expect(store.path).toBe(file);
     expect(store.location).toBe(`sqlite:${file}`);
     await store.commit({ runs: [], taskStates: [], attempts: [] });
     expect(fs.statSync(file).isFile()).toBe(true);
-    const relative = open(path.relative(process.cwd(), path.join(dir, "rel.db")));
+    const relative = scratch.open(path.relative(process.cwd(), path.join(scratch.dir, "rel.db")));
     expect(path.isAbsolute(relative.path)).toBe(true);
   });
 
   it("names a path whose directory cannot be created", () => {
-    const blocker = path.join(dir, "not-a-dir");
+    const blocker = path.join(scratch.dir, "not-a-dir");
     fs.writeFileSync(blocker, "a file where a directory should be");
     const file = path.join(blocker, "sub", "state.db");
     const error = thrown(() => new SQLiteStateStore(file));
@@ -74,9 +71,9 @@ describe("SQLiteStateStore files", () => {
   });
 
   it("names a path that is a directory", () => {
-    const error = thrown(() => new SQLiteStateStore(dir));
+    const error = thrown(() => new SQLiteStateStore(scratch.dir));
     expect(error.code).toBe("STORE_PATH_UNUSABLE");
-    expect(error.message).toContain(dir);
+    expect(error.message).toContain(scratch.dir);
     expect(error.message).toContain("is a directory");
   });
 
@@ -86,138 +83,91 @@ describe("SQLiteStateStore files", () => {
     ["a tiny file", "SQL"],
     ["a file with a damaged SQLite header", "SQLite format 2\u0000".padEnd(4096, "\u0000")],
   ])("refuses %s and leaves it byte for byte as it was", (_, content) => {
-    const file = path.join(dir, "state.db");
+    const { file } = scratch;
     fs.writeFileSync(file, content);
-    const before = snapshot(file);
-    const error = thrown(() => new SQLiteStateStore(file));
+    const error = refusal(file);
     expect(error.name).toBe("StoreCorruptError");
     expect(error.code).toBe("STORE_CORRUPT");
     expect(error.message).toContain(file);
-    expect(snapshot(file)).toEqual(before);
   });
 
   it("refuses a SQLite file whose pages are garbage, unchanged", () => {
-    const file = path.join(dir, "state.db");
+    const { file } = scratch;
     const header = Buffer.from("SQLite format 3\u0000", "latin1");
     fs.writeFileSync(file, Buffer.concat([header, Buffer.alloc(8192 - header.length, 0xab)]));
-    const before = snapshot(file);
-    const error = thrown(() => new SQLiteStateStore(file));
-    expect(error.name).toBe("StoreCorruptError");
-    expect(snapshot(file)).toEqual(before);
+    expect(refusal(file).name).toBe("StoreCorruptError");
   });
 
   it("refuses another application's SQLite database, unchanged", () => {
-    const file = path.join(dir, "app.db");
-    const db = new Database(file);
-    db.exec(
+    const error = refusedDatabase(
       "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users (name) VALUES ('ada')",
     );
-    db.close();
-    const before = snapshot(file);
-    const error = thrown(() => new SQLiteStateStore(file));
-    expect(error.name).toBe("StoreCorruptError");
     expect(error.message).toContain('"users"');
     expect(error.message).toContain("left as it is");
-    expect(snapshot(file)).toEqual(before);
   });
 
   it("refuses a database with a meta table but no FlowWeaver marker, unchanged", () => {
-    const file = path.join(dir, "meta.db");
-    const db = new Database(file);
-    db.exec(
+    const error = refusedDatabase(
       "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES ('format', 'other-app')",
     );
-    db.close();
-    const before = snapshot(file);
-    const error = thrown(() => new SQLiteStateStore(file));
-    expect(error.name).toBe("StoreCorruptError");
     expect(error.message).toContain(FORMAT);
-    expect(snapshot(file)).toEqual(before);
   });
 
   it("refuses a database whose meta table has other columns, unchanged", () => {
-    const file = path.join(dir, "meta-columns.db");
-    const db = new Database(file);
-    db.exec("CREATE TABLE meta (id INTEGER PRIMARY KEY, data BLOB)");
-    db.close();
-    const before = snapshot(file);
-    const error = thrown(() => new SQLiteStateStore(file));
-    expect(error.name).toBe("StoreCorruptError");
+    const error = refusedDatabase("CREATE TABLE meta (id INTEGER PRIMARY KEY, data BLOB)");
     expect(error.message).toContain("not FlowWeaver's");
-    expect(snapshot(file)).toEqual(before);
   });
 
   it("refuses a store from a newer schema version, unchanged", async () => {
-    const file = path.join(dir, "state.db");
+    const { file } = scratch;
     const store = new SQLiteStateStore(file);
     await store.commit({
       runs: [],
-      taskStates: [
-        {
-          workflow: "wf",
-          runKey: "default",
-          task: "a",
-          status: "COMPLETED",
-          runId: "r",
-          attempts: 1,
-          startedAt: 1,
-          finishedAt: 2,
-          duration: 0.001,
-          version: undefined,
-          error: undefined,
-          result: encodeValue(1, "x"),
-        },
-      ],
+      taskStates: [stateWrite({ task: "a", result: encodeValue(1, "x") })],
       attempts: [],
     });
     await store.close();
     // A later FlowWeaver's migration: what this version must not pretend to understand.
-    const db = new Database(file);
-    migrate(db, "test", [
-      ...MIGRATIONS,
-      {
-        version: SCHEMA_VERSION + 1,
-        description: "future",
-        statements: ["CREATE TABLE future (x TEXT) STRICT"],
-      },
-    ]);
-    db.close();
-    const before = snapshot(file);
-    const error = thrown(() => new SQLiteStateStore(file));
+    withDatabase(file, (db) =>
+      migrate(db, "test", [
+        ...MIGRATIONS,
+        {
+          version: SCHEMA_VERSION + 1,
+          description: "future",
+          statements: ["CREATE TABLE future (x TEXT) STRICT"],
+        },
+      ]),
+    );
+    const error = refusal(file);
     expect(error.name).toBe("StoreVersionError");
     expect(error.code).toBe("STORE_VERSION");
     expect(error.message).toContain(`schema version ${SCHEMA_VERSION + 1}`);
     expect(error.message).toContain(file);
-    expect(snapshot(file)).toEqual(before);
   });
 
   it("refuses a store whose tables are missing", async () => {
-    const file = path.join(dir, "state.db");
+    const { file } = scratch;
     await new SQLiteStateStore(file).close();
-    const db = new Database(file);
-    db.exec("DROP TABLE attempts");
-    db.close();
+    withDatabase(file, (db) => db.exec("DROP TABLE attempts"));
     const error = thrown(() => new SQLiteStateStore(file));
     expect(error.name).toBe("StoreCorruptError");
     expect(error.message).toContain('"attempts"');
   });
 
   it("opens an empty file, and a SQLite file with no tables yet, as new stores", async () => {
-    const empty = path.join(dir, "empty.db");
+    const empty = path.join(scratch.dir, "empty.db");
     fs.writeFileSync(empty, "");
-    expect(await open(empty).listWorkflows()).toEqual([]);
+    expect(await scratch.open(empty).listWorkflows()).toEqual([]);
     // What a crash before the schema's transaction committed leaves: WAL on, no tables.
-    const bare = path.join(dir, "bare.db");
-    const db = new Database(bare);
-    db.pragma("journal_mode = WAL");
-    db.close();
-    expect(await open(bare).listWorkflows()).toEqual([]);
+    const bare = path.join(scratch.dir, "bare.db");
+    withDatabase(bare, (db) => db.pragma("journal_mode = WAL"));
+    expect(await scratch.open(bare).listWorkflows()).toEqual([]);
   });
 });
 
 describe("SQLiteStateStore schema", () => {
   it("writes the format marker and schema version", async () => {
-    const file = path.join(dir, "state.db");
+    const { file } = scratch;
     await new SQLiteStateStore(file).close();
     const db = new Database(file, { readonly: true });
     const meta = Object.fromEntries(
@@ -237,7 +187,7 @@ describe("SQLiteStateStore schema", () => {
   });
 
   it("creates the schema in one transaction: a failure part-way leaves no tables at all", () => {
-    const file = path.join(dir, "state.db");
+    const { file } = scratch;
     const db = new Database(file);
     const broken = [
       ...MIGRATIONS,
@@ -251,11 +201,11 @@ describe("SQLiteStateStore schema", () => {
     expect(tables(db)).toEqual([]);
     db.close();
     // And the file is a perfectly good new store.
-    expect(open(file).location).toBe(`sqlite:${file}`);
+    expect(scratch.open(file).location).toBe(`sqlite:${file}`);
   });
 
   it("runs later migrations in order, in one transaction with the version bump", async () => {
-    const file = path.join(dir, "state.db");
+    const { file } = scratch;
     await new SQLiteStateStore(file).close();
     const db = new Database(file);
     const version = () =>
@@ -283,36 +233,21 @@ describe("SQLiteStateStore schema", () => {
   });
 
   it("opens a store another connection created meanwhile without touching it", async () => {
-    const file = path.join(dir, "state.db");
-    const first = open(file);
-    const second = open(file);
+    const { file } = scratch;
+    const first = scratch.open(file);
+    const second = scratch.open(file);
     await first.commit({ runs: [], taskStates: [], attempts: [] });
     expect(await second.listWorkflows()).toEqual([]);
   });
 
   it("keeps a top-level Buffer as a BLOB, not as text", async () => {
-    const file = path.join(dir, "state.db");
-    const store = open(file);
+    const { file } = scratch;
+    const store = scratch.open(file);
     // The largest result kept inline; larger ones are chunked (sqlite-results.test.ts).
     const payload = Buffer.alloc(CHUNK_BYTES, 7);
     await store.commit({
       runs: [],
-      taskStates: [
-        {
-          workflow: "wf",
-          runKey: "default",
-          task: "big",
-          status: "COMPLETED",
-          runId: "r",
-          attempts: 1,
-          startedAt: 1,
-          finishedAt: 2,
-          duration: 0.001,
-          version: undefined,
-          error: undefined,
-          result: encodeValue(payload, "x"),
-        },
-      ],
+      taskStates: [stateWrite({ task: "big", result: encodeValue(payload, "x") })],
       attempts: [],
     });
     const db = new Database(file, { readonly: true });

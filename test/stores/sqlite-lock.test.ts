@@ -1,30 +1,18 @@
-import { spawnSync } from "node:child_process";
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type Database from "better-sqlite3";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { type LockOwner, SQLiteStateStore } from "../../src/index.js";
 import { HEARTBEAT_INTERVAL_MS, STALE_AFTER_MS } from "../../src/stores/sqlite/lock.js";
+import { rejection } from "./failures.js";
+import { INDEX_URL, runScript } from "./scripts.js";
+import { useSQLiteScratch, withDatabase } from "./sqlite-helpers.js";
 
-let dir: string;
-let file: string;
-const stores: SQLiteStateStore[] = [];
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-"));
-  file = path.join(dir, "state.db");
-});
-afterEach(async () => {
+const scratch = useSQLiteScratch();
+// Registered after the scratch's hooks, so it runs before them: real timers again before
+// the stores are closed.
+afterEach(() => {
   vi.useRealTimers();
-  for (const store of stores.splice(0)) await store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
-
-function open(): SQLiteStateStore {
-  const store = new SQLiteStateStore(file);
-  stores.push(store);
-  return store;
-}
 
 const me = (runId: string): LockOwner => ({ runId, pid: process.pid, host: os.hostname() });
 
@@ -39,12 +27,7 @@ interface LockRow {
 
 /** Reads or writes the locks table from outside the store, as another process would. */
 function withRaw<T>(use: (db: Database.Database) => T): T {
-  const db = new Database(file);
-  try {
-    return use(db);
-  } finally {
-    db.close();
-  }
+  return withDatabase(scratch.file, use);
 }
 
 function lockRow(workflow: string): LockRow | undefined {
@@ -64,21 +47,12 @@ function plantLock(row: LockRow): void {
   );
 }
 
-async function refusal(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  return promise.then(
-    () => {
-      throw new Error("expected the lock to be refused");
-    },
-    (error: unknown) => error as Error & Record<string, unknown>,
-  );
-}
-
 describe("SQLiteStateStore lock", () => {
   it("refuses a second store on the same file, naming workflow, holder and since when", async () => {
-    const first = open();
-    const second = open();
+    const first = scratch.open();
+    const second = scratch.open();
     const held = await first.acquireLock("etl", me("run-first"));
-    const error = await refusal(second.acquireLock("etl", me("run-second")));
+    const error = await rejection(second.acquireLock("etl", me("run-second")));
     expect(error.name).toBe("StoreLockedError");
     const row = lockRow("etl") as LockRow;
     for (const part of [
@@ -87,7 +61,7 @@ describe("SQLiteStateStore lock", () => {
       `pid ${process.pid}`,
       os.hostname(),
       new Date(row.acquired_at).toISOString(),
-      file,
+      scratch.file,
       "Wait for that run to finish",
     ]) {
       expect(error.message).toContain(part);
@@ -100,36 +74,27 @@ describe("SQLiteStateStore lock", () => {
   });
 
   it("takes over a lock left by a process that died without releasing it", async () => {
-    const index = new URL("../../src/index.ts", import.meta.url).href;
     // The child takes the lock and ends without releasing or closing. That it ends at all
     // also shows the lock's heartbeat timer does not keep a process alive.
-    const child = spawnSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "-e",
-        `import { hostname } from "node:os";
-         const { SQLiteStateStore } = await import(${JSON.stringify(index)});
-         const store = new SQLiteStateStore(${JSON.stringify(file)});
-         await store.acquireLock("etl", { runId: "child-run", pid: process.pid, host: hostname() });
-         console.log(process.pid);`,
-      ],
-      { encoding: "utf8", timeout: 20_000 },
+    const child = runScript(
+      `import { hostname } from "node:os";
+       const { SQLiteStateStore } = await import(${JSON.stringify(INDEX_URL)});
+       const store = new SQLiteStateStore(${JSON.stringify(scratch.file)});
+       await store.acquireLock("etl", { runId: "child-run", pid: process.pid, host: hostname() });
+       console.log(process.pid);`,
     );
     expect(child.error).toBeUndefined();
     expect(child.stderr).toBe("");
     const childPid = Number(child.stdout.trim());
     expect(lockRow("etl")).toMatchObject({ run_id: "child-run", pid: childPid });
-    const store = open();
+    const store = scratch.open();
     const lock = await store.acquireLock("etl", me("run-after-crash"));
     expect(lockRow("etl")).toMatchObject({ run_id: "run-after-crash", pid: process.pid });
     await lock.release();
   });
 
   it("treats a lock held from another host by its heartbeat: fresh refuses, stale is taken over", async () => {
-    const store = open();
+    const store = scratch.open();
     const now = Date.now();
     plantLock({
       workflow: "fresh",
@@ -147,7 +112,7 @@ describe("SQLiteStateStore lock", () => {
       acquired_at: now - 3_600_000,
       heartbeat_at: now - STALE_AFTER_MS - 1000,
     });
-    const error = await refusal(store.acquireLock("fresh", me("mine")));
+    const error = await rejection(store.acquireLock("fresh", me("mine")));
     expect(error.message).toContain("another-host.example");
     expect(error.message).toContain("remote-run");
     const lock = await store.acquireLock("stale", me("mine"));
@@ -156,7 +121,7 @@ describe("SQLiteStateStore lock", () => {
   });
 
   it("treats a same-host holder whose pid is alive as holding, however old its heartbeat", async () => {
-    const store = open();
+    const store = scratch.open();
     plantLock({
       workflow: "etl",
       run_id: "busy-run",
@@ -165,13 +130,13 @@ describe("SQLiteStateStore lock", () => {
       acquired_at: 0,
       heartbeat_at: 0,
     });
-    const error = await refusal(store.acquireLock("etl", me("mine")));
+    const error = await rejection(store.acquireLock("etl", me("mine")));
     expect(error.message).toContain("busy-run");
   });
 
   it("refreshes the heartbeat of the locks it holds, and stops once they are released", async () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
-    const store = open();
+    const store = scratch.open();
     const lock = await store.acquireLock("etl", me("beating"));
     const acquired = (lockRow("etl") as LockRow).heartbeat_at;
     vi.advanceTimersByTime(HEARTBEAT_INTERVAL_MS);
@@ -184,7 +149,7 @@ describe("SQLiteStateStore lock", () => {
 
   it("stops claiming a lock that another process took over", async () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
-    const store = open();
+    const store = scratch.open();
     const lock = await store.acquireLock("etl", me("mine"));
     withRaw((db) => db.prepare("UPDATE locks SET run_id = 'usurper' WHERE workflow = 'etl'").run());
     vi.advanceTimersByTime(HEARTBEAT_INTERVAL_MS);
@@ -197,7 +162,7 @@ describe("SQLiteStateStore lock", () => {
 
 describe("SQLiteStateStore close", () => {
   it("releases its locks, can be called twice, and makes later writes and queries a clear error", async () => {
-    const store = open();
+    const store = scratch.open();
     const lock = await store.acquireLock("etl", me("run-1"));
     await store.close();
     await store.close();
@@ -221,11 +186,11 @@ describe("SQLiteStateStore close", () => {
   it("supports await using", async () => {
     let location = "";
     {
-      await using store = new SQLiteStateStore(file);
+      await using store = new SQLiteStateStore(scratch.file);
       location = store.location;
       await store.acquireLock("etl", me("run-1"));
     }
-    expect(location).toBe(`sqlite:${file}`);
+    expect(location).toBe(`sqlite:${scratch.file}`);
     expect(lockRow("etl")).toBeUndefined();
   });
 });

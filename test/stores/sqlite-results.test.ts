@@ -1,35 +1,13 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  type AttemptRecord,
-  encodeValue,
-  SQLiteStateStore,
-  type TaskStateWrite,
-} from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { type AttemptRecord, encodeValue, type TaskStateWrite } from "../../src/index.js";
 import { CHUNK_BYTES, withSmallCache } from "../../src/stores/sqlite/results.js";
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from "../../src/stores/sqlite/schema.js";
 import { stateWrite } from "./contract/harness.js";
+import { useSQLiteScratch, withDatabase } from "./sqlite-helpers.js";
 
-let dir: string;
-let file: string;
-const stores: SQLiteStateStore[] = [];
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-"));
-  file = path.join(dir, "state.db");
-});
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function open(): SQLiteStateStore {
-  const store = new SQLiteStateStore(file);
-  stores.push(store);
-  return store;
-}
+const scratch = useSQLiteScratch();
+const READ_ONLY = { readonly: true };
 
 function completed(task: string, value: unknown, workflow = "wf"): TaskStateWrite {
   return stateWrite({ workflow, task, result: encodeValue(value, `result of ${task}`) });
@@ -37,29 +15,29 @@ function completed(task: string, value: unknown, workflow = "wf"): TaskStateWrit
 
 /** What the file holds for a task: its result columns and how many chunks it has. */
 function stored(task: string): { result: unknown; size: unknown; chunks: number } {
-  const db = new Database(file, { readonly: true });
-  try {
-    const [result, size] = db
-      .prepare("SELECT typeof(result), result_size FROM task_states WHERE task = ?")
-      .raw()
-      .get(task) as [unknown, unknown];
-    const chunks = db
-      .prepare("SELECT count(*) FROM result_chunks WHERE task = ?")
-      .pluck()
-      .get(task) as number;
-    return { result, size, chunks };
-  } finally {
-    db.close();
-  }
+  return withDatabase(
+    scratch.file,
+    (db) => {
+      const [result, size] = db
+        .prepare("SELECT typeof(result), result_size FROM task_states WHERE task = ?")
+        .raw()
+        .get(task) as [unknown, unknown];
+      const chunks = db
+        .prepare("SELECT count(*) FROM result_chunks WHERE task = ?")
+        .pluck()
+        .get(task) as number;
+      return { result, size, chunks };
+    },
+    READ_ONLY,
+  );
 }
 
 function allChunks(): number {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.prepare("SELECT count(*) FROM result_chunks").pluck().get() as number;
-  } finally {
-    db.close();
-  }
+  return withDatabase(
+    scratch.file,
+    (db) => db.prepare("SELECT count(*) FROM result_chunks").pluck().get() as number,
+    READ_ONLY,
+  );
 }
 
 /** A buffer whose every chunk differs, so a chunk out of place cannot go unnoticed. */
@@ -71,11 +49,11 @@ function pattern(length: number): Buffer {
 
 describe("SQLiteStateStore large results", () => {
   it("stores a result larger than a chunk in chunks and reads it back whole", async () => {
-    const store = open();
+    const store = scratch.open();
     const big = pattern(3 * CHUNK_BYTES + 12);
     await store.commit({ runs: [], taskStates: [completed("big", big)], attempts: [] });
     expect(stored("big")).toEqual({ result: "null", size: big.length, chunks: 4 });
-    for (const reader of [store, open()]) {
+    for (const reader of [store, scratch.open()]) {
       const loaded = await reader.loadResult("wf", "default", "big");
       expect(Buffer.isBuffer(loaded) && loaded.equals(big)).toBe(true);
       const sync = reader.readResultSync("wf", "default", "big");
@@ -91,7 +69,7 @@ describe("SQLiteStateStore large results", () => {
   });
 
   it("chunks large JSON and superjson texts as UTF-8, characters split across chunks included", async () => {
-    const store = open();
+    const store = scratch.open();
     // Three-byte characters: chunk boundaries fall inside them.
     const text = "é世界".repeat(CHUNK_BYTES / 2);
     const rich = { at: new Date(0), tags: new Set(["a"]), body: text };
@@ -102,13 +80,13 @@ describe("SQLiteStateStore large results", () => {
     });
     expect(stored("json").chunks).toBeGreaterThan(1);
     expect(stored("superjson").chunks).toBeGreaterThan(1);
-    const reopened = open();
+    const reopened = scratch.open();
     expect(await reopened.loadResult("wf", "default", "json")).toBe(text);
     expect(await reopened.loadResult("wf", "default", "superjson")).toStrictEqual(rich);
   });
 
   it("replaces a chunked result's chunks with its new result, whatever its size, or none", async () => {
-    const store = open();
+    const store = scratch.open();
     const commit = (write: TaskStateWrite) =>
       store.commit({ runs: [], taskStates: [write], attempts: [] });
     await commit(completed("t", pattern(4 * CHUNK_BYTES)));
@@ -127,7 +105,7 @@ describe("SQLiteStateStore large results", () => {
   });
 
   it("lets the last write of a task win within one batch, chunked or not", async () => {
-    const store = open();
+    const store = scratch.open();
     const last = pattern(CHUNK_BYTES + 1);
     const writes = [
       completed("t", pattern(3 * CHUNK_BYTES)),
@@ -143,7 +121,7 @@ describe("SQLiteStateStore large results", () => {
   });
 
   it("clears the chunks of the workflows it clears", async () => {
-    const store = open();
+    const store = scratch.open();
     await store.commit({
       runs: [],
       taskStates: [
@@ -161,15 +139,13 @@ describe("SQLiteStateStore large results", () => {
   });
 
   it("refuses a chunked result whose chunks do not add up, naming the task", async () => {
-    const store = open();
+    const store = scratch.open();
     await store.commit({
       runs: [],
       taskStates: [completed("t", pattern(3 * CHUNK_BYTES))],
       attempts: [],
     });
-    const db = new Database(file);
-    db.prepare("DELETE FROM result_chunks WHERE seq = 1").run();
-    db.close();
+    withDatabase(scratch.file, (db) => db.prepare("DELETE FROM result_chunks WHERE seq = 1").run());
     await expect(store.loadResult("wf", "default", "t")).rejects.toThrow(
       /corrupt.*task "t".*result_chunks/,
     );
@@ -191,7 +167,7 @@ describe("SQLiteStateStore large results", () => {
 
 describe("SQLiteStateStore batches", () => {
   it("writes batches longer than one multi-row statement, later writes winning", async () => {
-    const store = open();
+    const store = scratch.open();
     const states: TaskStateWrite[] = [];
     const attempts: AttemptRecord[] = [];
     for (let i = 0; i < 41; i++) {
@@ -232,7 +208,7 @@ describe("SQLiteStateStore batches", () => {
 describe("SQLiteStateStore migration to schema version 2", () => {
   it("upgrades a version 1 file in place, keeping its states and results", async () => {
     expect(SCHEMA_VERSION).toBe(2);
-    const v1 = new Database(file);
+    const v1 = new Database(scratch.file);
     v1.pragma("journal_mode = WAL");
     migrate(v1, "test", MIGRATIONS.slice(0, 1));
     v1.prepare("INSERT INTO partitions (id, workflow, run_key) VALUES (1, 'wf', 'default')").run();
@@ -249,7 +225,7 @@ describe("SQLiteStateStore migration to schema version 2", () => {
     );
     v1.close();
 
-    const store = open();
+    const store = scratch.open();
     expect(await store.loadResult("wf", "default", "json")).toEqual({ kept: true });
     const back = await store.loadResult("wf", "default", "bytes");
     expect(Buffer.isBuffer(back) && back.equals(oldBig)).toBe(true);
@@ -257,13 +233,14 @@ describe("SQLiteStateStore migration to schema version 2", () => {
     const newBig = pattern(2 * CHUNK_BYTES + 3);
     await store.commit({ runs: [], taskStates: [completed("bytes", newBig)], attempts: [] });
     expect(stored("bytes").chunks).toBe(3);
-    const db = new Database(file, { readonly: true });
-    expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(
-      "2",
+    const version = withDatabase(
+      scratch.file,
+      (db) => db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(),
+      READ_ONLY,
     );
-    db.close();
+    expect(version).toBe("2");
     await store.close();
-    const reopened = open();
+    const reopened = scratch.open();
     const again = await reopened.loadResult("wf", "default", "bytes");
     expect(Buffer.isBuffer(again) && again.equals(newBig)).toBe(true);
   });

@@ -1,12 +1,14 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SQLiteStateStore } from "../../src/index.js";
 import { openDatabase } from "../../src/stores/sqlite/connection.js";
 import { loadDriver } from "../../src/stores/sqlite/driver.js";
 import { storeContract } from "./contract.js";
+import { thrown } from "./failures.js";
+import { INDEX_URL, runScript } from "./scripts.js";
+import { useSQLiteScratch } from "./sqlite-helpers.js";
 
 storeContract("SQLiteStateStore", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-"));
@@ -18,30 +20,7 @@ storeContract("SQLiteStateStore", () => {
   };
 });
 
-let dir: string;
-const stores: SQLiteStateStore[] = [];
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-"));
-});
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function open(file: string, options?: ConstructorParameters<typeof SQLiteStateStore>[1]) {
-  const store = new SQLiteStateStore(file, options);
-  stores.push(store);
-  return store;
-}
-
-function thrown(fn: () => unknown): Error & Record<string, unknown> {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error("expected an error, but none was thrown");
-}
+const scratch = useSQLiteScratch();
 
 describe("SQLiteStateStore options", () => {
   it.each([
@@ -57,7 +36,7 @@ describe("SQLiteStateStore options", () => {
   });
 
   it("refuses bad options, naming them", () => {
-    const file = path.join(dir, "state.db");
+    const { file } = scratch;
     const fast = thrown(() => new SQLiteStateStore(file, { durability: "fast" as "full" }));
     expect(fast.message).toContain('"durability"');
     expect(fast.message).toContain('"fast"');
@@ -69,7 +48,7 @@ describe("SQLiteStateStore options", () => {
   });
 
   it("refuses bad query arguments, naming them", async () => {
-    const store = open(path.join(dir, "state.db"));
+    const store = scratch.open();
     await expect(store.listRuns({ limit: 0 })).rejects.toThrow(/"limit".*got 0/);
     await expect(store.listRuns({ limit: "5" as unknown as number })).rejects.toThrow(/"limit"/);
     await expect(store.clearAllStates(7 as unknown as string)).rejects.toThrow(/"workflow".*got 7/);
@@ -81,7 +60,7 @@ describe("SQLiteStateStore options", () => {
       ["normal", 1],
       ["full", 2],
     ] as const) {
-      const file = path.join(dir, `${durability}.db`);
+      const file = path.join(scratch.dir, `${durability}.db`);
       const db = openDatabase(file, durability, `sqlite:${file}`);
       try {
         expect(db.pragma("synchronous", { simple: true })).toBe(level);
@@ -91,8 +70,10 @@ describe("SQLiteStateStore options", () => {
         db.close();
       }
     }
-    expect(open(path.join(dir, "full.db"), { durability: "full" }).durability).toBe("full");
-    expect(open(path.join(dir, "normal.db")).durability).toBe("normal");
+    expect(scratch.open(path.join(scratch.dir, "full.db"), { durability: "full" }).durability).toBe(
+      "full",
+    );
+    expect(scratch.open(path.join(scratch.dir, "normal.db")).durability).toBe("normal");
   });
 
   it("says how to install better-sqlite3 when it is missing", () => {
@@ -115,23 +96,13 @@ describe("SQLiteStateStore options", () => {
   });
 
   it("loads better-sqlite3 only when a store is created, not on import", () => {
-    const index = new URL("../../src/index.ts", import.meta.url).href;
-    const file = path.join(dir, "state.db");
-    const child = spawnSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "-e",
-        `import { createRequire } from "node:module";
-         const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes("better-sqlite3"));
-         const { SQLiteStateStore } = await import(${JSON.stringify(index)});
-         const before = loaded();
-         await new SQLiteStateStore(${JSON.stringify(file)}).close();
-         console.log(JSON.stringify({ before, after: loaded() }));`,
-      ],
-      { encoding: "utf8", timeout: 20_000 },
+    const child = runScript(
+      `import { createRequire } from "node:module";
+       const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes("better-sqlite3"));
+       const { SQLiteStateStore } = await import(${JSON.stringify(INDEX_URL)});
+       const before = loaded();
+       await new SQLiteStateStore(${JSON.stringify(scratch.file)}).close();
+       console.log(JSON.stringify({ before, after: loaded() }));`,
     );
     expect(child.stderr).toBe("");
     expect(JSON.parse(child.stdout)).toEqual({ before: false, after: true });

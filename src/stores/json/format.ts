@@ -1,5 +1,6 @@
 import type { SerializedError } from "../../core/errors.js";
 import type { EncodedValue } from "../../core/serialization.js";
+import { FORMAT } from "../shared/schema-marker.js";
 import type { AttemptRecord, RunRecord, StoredTaskState } from "../store.js";
 import {
   CLEAR_KEYS,
@@ -34,7 +35,6 @@ export { RecordProblem } from "./records.js";
  * `{"superjson": <superjson's JSON>}` or `{"base64": "<bytes>"}`, so the store can keep
  * only its byte range in memory and read it back alone.
  */
-export const FORMAT = "flowweaver-state";
 export const VERSION = 1;
 export const HEADER_LINE = `${JSON.stringify({ format: FORMAT, version: VERSION })}\n`;
 

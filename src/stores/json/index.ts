@@ -1,7 +1,8 @@
 import { hostname } from "node:os";
 import path from "node:path";
-import { ConfigurationError, FlowWeaverError, StoreLockedError } from "../../core/errors.js";
+import { ConfigurationError, StoreLockedError } from "../../core/errors.js";
 import { LockFile } from "../file-lock.js";
+import { storeClosed } from "../shared/closed.js";
 import type {
   AttemptRecord,
   Durability,
@@ -284,9 +285,8 @@ export class JSONStateStore implements StateStore, AsyncDisposable {
 
   #checkOpen(method: string): void {
     if (this.#closing !== undefined) {
-      throw new FlowWeaverError(
+      throw storeClosed(
         `JSONStateStore.${method}(): the store ${this.path} is closed. Open a new JSONStateStore.`,
-        { code: "STORE_CLOSED" },
       );
     }
   }

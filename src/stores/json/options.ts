@@ -1,5 +1,7 @@
 import { show } from "../../core/duration.js";
 import { ConfigurationError } from "../../core/errors.js";
+import { isFilePath } from "../shared/arguments.js";
+import { readDurability } from "../shared/options.js";
 import type { Durability } from "../store.js";
 
 /** Options of {@link JSONStateStore}. */
@@ -29,7 +31,7 @@ export type ResolvedOptions = Required<JSONStateStoreOptions>;
 const OPTION_NAMES = new Set(["durability", "compactRatio", "compactMinBytes"]);
 
 export function checkPath(file: unknown): asserts file is string {
-  if (typeof file !== "string" || file.trim() === "" || file.includes("\u0000")) {
+  if (!isFilePath(file)) {
     throw new ConfigurationError(
       `new JSONStateStore(path) needs the path of the state file as a non-empty string; got ${show(file)}.`,
     );
@@ -50,12 +52,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       );
     }
   }
-  const { durability, compactRatio, compactMinBytes } = given as Record<string, unknown>;
-  if (durability !== undefined && durability !== "normal" && durability !== "full") {
-    throw new ConfigurationError(
-      `JSONStateStore option "durability" must be "normal" or "full"; got ${show(durability)}.`,
-    );
-  }
+  const fields = given as Record<string, unknown>;
+  const durability = readDurability(fields.durability, "JSONStateStore");
+  const { compactRatio, compactMinBytes } = fields;
   if (
     compactRatio !== undefined &&
     (typeof compactRatio !== "number" || !Number.isFinite(compactRatio) || compactRatio <= 0)
@@ -75,7 +74,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     );
   }
   return {
-    durability: durability ?? "normal",
+    durability,
     compactRatio: compactRatio ?? 2,
     compactMinBytes: compactMinBytes ?? 1 << 20,
   };

@@ -1,9 +1,12 @@
-import { show } from "../../core/duration.js";
-import { ConfigurationError, FlowWeaverError, toError } from "../../core/errors.js";
+import { toError } from "../../core/errors.js";
+import type { EncodedValue } from "../../core/serialization.js";
+import { checkRunQuery, requireText } from "../shared/arguments.js";
+import { closedStoreError } from "../shared/closed.js";
 import type {
   AttemptRecord,
   Durability,
   LockOwner,
+  PayloadStash,
   RunQuery,
   RunRecord,
   StateStore,
@@ -22,6 +25,7 @@ import {
   type ResolvedConnection,
   resolveConnection,
 } from "./options.js";
+import { PayloadQueries } from "./payloads.js";
 import { Queries } from "./queries.js";
 import { ResultLoader } from "./results.js";
 import { ensureSchema } from "./schema.js";
@@ -61,6 +65,8 @@ export class PostgresStateStore implements StateStore, AsyncDisposable {
   readonly durability: Durability;
   /** `host:port/database`, as messages name it. */
   readonly address: string;
+  /** Large results on their way from BullMQ workers to their coordinator. */
+  readonly payloads: PayloadStash;
   readonly #connection: ResolvedConnection;
   readonly #writer: CommitWriter;
   readonly #queries: Queries;
@@ -92,17 +98,33 @@ export class PostgresStateStore implements StateStore, AsyncDisposable {
     );
     this.#begin =
       connection.durability === "full" ? "BEGIN; SET LOCAL synchronous_commit TO on" : "BEGIN";
+    const payloads = new PayloadQueries(s);
+    this.payloads = {
+      put: async (workflow: string, key: string, value: EncodedValue) => {
+        requireText("payloads.put", "workflow", workflow);
+        requireText("payloads.put", "key", key);
+        const { pool } = await this.#open("payloads.put");
+        await this.#retrying(() => payloads.put(pool, workflow, key, value));
+      },
+      take: async (key: string) => {
+        requireText("payloads.take", "key", key);
+        const { pool } = await this.#open("payloads.take");
+        const value = await this.#retrying(() => payloads.read(pool, key));
+        if (value !== undefined) await this.#retrying(() => payloads.forget(pool, key));
+        return value;
+      },
+    };
   }
 
   async acquireLock(workflow: string, owner: LockOwner): Promise<StoreLock> {
-    text("acquireLock", "workflow", workflow);
+    requireText("acquireLock", "workflow", workflow);
     const { locks } = await this.#open("acquireLock");
     return locks.acquire(workflow, owner);
   }
 
   async loadTaskStates(workflow: string, runKey: string): Promise<Map<string, StoredTaskState>> {
-    text("loadTaskStates", "workflow", workflow);
-    text("loadTaskStates", "runKey", runKey);
+    requireText("loadTaskStates", "workflow", workflow);
+    requireText("loadTaskStates", "runKey", runKey);
     return this.#read("loadTaskStates", (pool) =>
       this.#queries.loadTaskStates(pool, workflow, runKey),
     );
@@ -130,7 +152,7 @@ export class PostgresStateStore implements StateStore, AsyncDisposable {
   }
 
   async clearAllStates(workflow?: string): Promise<void> {
-    if (workflow !== undefined) text("clearAllStates", "workflow", workflow);
+    if (workflow !== undefined) requireText("clearAllStates", "workflow", workflow);
     const { pool } = await this.#open("clearAllStates");
     await this.#retrying(() =>
       this.#transaction(pool, (client) => this.#queries.clear(client, workflow)),
@@ -138,30 +160,18 @@ export class PostgresStateStore implements StateStore, AsyncDisposable {
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
-    if (typeof query !== "object" || query === null) {
-      throw new ConfigurationError(
-        `listRuns(query) takes { workflow?, runId?, limit? }; got ${show(query)}.`,
-      );
-    }
-    const { workflow, runId, limit = 50 } = query;
-    if (workflow !== undefined) text("listRuns", "workflow", workflow);
-    if (runId !== undefined) text("listRuns", "runId", runId);
-    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
-      throw new ConfigurationError(
-        `listRuns option "limit" must be a whole number >= 1; got ${show(limit)}.`,
-      );
-    }
+    const { workflow, runId, limit } = checkRunQuery(query);
     return this.#read("listRuns", (pool) => this.#queries.listRuns(pool, workflow, runId, limit));
   }
 
   async listAttempts(runId: string): Promise<AttemptRecord[]> {
-    text("listAttempts", "runId", runId);
+    requireText("listAttempts", "runId", runId);
     return this.#read("listAttempts", (pool) => this.#queries.listAttempts(pool, runId));
   }
 
   async listTaskStates(workflow: string, runKey?: string): Promise<StoredTaskState[]> {
-    text("listTaskStates", "workflow", workflow);
-    if (runKey !== undefined) text("listTaskStates", "runKey", runKey);
+    requireText("listTaskStates", "workflow", workflow);
+    if (runKey !== undefined) requireText("listTaskStates", "runKey", runKey);
     return this.#read("listTaskStates", (pool) =>
       this.#queries.listTaskStates(pool, workflow, runKey),
     );
@@ -261,10 +271,7 @@ export class PostgresStateStore implements StateStore, AsyncDisposable {
 
   #ensureOpen(operation: string): void {
     if (this.#closing !== undefined) {
-      throw new FlowWeaverError(
-        `PostgresStateStore ${this.location} is closed: ${operation} needs an open store. Create a new PostgresStateStore to use it again.`,
-        { code: "STORE_CLOSED" },
-      );
+      throw closedStoreError("PostgresStateStore", this.location, operation, "it");
     }
   }
 }
@@ -276,12 +283,4 @@ function workflowsOf(batch: StoreBatch): string[] {
   for (const s of batch.taskStates) names.add(s.workflow);
   for (const a of batch.attempts) names.add(a.workflow);
   return [...names];
-}
-
-function text(method: string, argument: string, value: unknown): void {
-  if (typeof value !== "string" || value === "") {
-    throw new ConfigurationError(
-      `${method}(): "${argument}" must be a non-empty string; got ${show(value)}.`,
-    );
-  }
 }

@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from "node:tls";
 import { show } from "../../core/duration.js";
 import { ConfigurationError } from "../../core/errors.js";
+import { type OptionsShape, readDurability, readOptionsObject } from "../shared/options.js";
 import type { Durability } from "../store.js";
 
 /** Options of {@link PostgresStateStore}. */
@@ -76,7 +77,11 @@ export const DEFAULT_SCHEMA = "flowweaver";
 /** PostgreSQL truncates longer identifiers (NAMEDATALEN - 1). */
 const MAX_IDENTIFIER = 63;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const OPTIONS = new Set(["schema", "durability"]);
+const OPTIONS: OptionsShape = {
+  call: "new PostgresStateStore(url, options)",
+  example: '{ schema: "etl" }',
+  names: ["schema", "durability"],
+};
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 type FieldCheck = (value: unknown) => boolean;
@@ -179,24 +184,8 @@ export function quoteIdentifier(name: string): string {
 }
 
 function readOptions(options: unknown): { schema?: string; durability: Durability } {
-  if (options === undefined) return { durability: "normal" };
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new ConfigurationError(
-      `new PostgresStateStore(url, options): options must be an object such as { schema: "etl" }; got ${show(options)}.`,
-    );
-  }
-  const unknown = Object.keys(options).filter((key) => !OPTIONS.has(key));
-  if (unknown.length > 0) {
-    throw new ConfigurationError(
-      `new PostgresStateStore(url, options): unknown option ${unknown.map((k) => `"${k}"`).join(", ")}; the options are: schema, durability.`,
-    );
-  }
-  const { schema, durability = "normal" } = options as { schema?: unknown; durability?: unknown };
-  if (durability !== "normal" && durability !== "full") {
-    throw new ConfigurationError(
-      `PostgresStateStore option "durability" must be "normal" or "full"; got ${show(durability)}.`,
-    );
-  }
+  const { schema, durability: given } = readOptionsObject(options, OPTIONS);
+  const durability = readDurability(given, "PostgresStateStore");
   if (schema === undefined) return { durability };
   checkSchema(schema, 'option "schema"');
   return { schema, durability };

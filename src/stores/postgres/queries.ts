@@ -1,20 +1,15 @@
-import type { SerializedError } from "../../core/errors.js";
 import type { EncodedValue } from "../../core/serialization.js";
-import type {
-  AttemptRecord,
-  AttemptStatus,
-  RunRecord,
-  RunStatus,
-  StoredTaskState,
-  StoredTaskStatus,
-} from "../store.js";
+import {
+  ATTEMPT_COLUMNS,
+  type Row,
+  RUN_COLUMNS,
+  STATE_COLUMNS,
+  toAttempt,
+  toRun,
+  toState,
+} from "../shared/records.js";
+import type { AttemptRecord, RunRecord, StoredTaskState } from "../store.js";
 import type { Queryable } from "./driver.js";
-
-type Row = unknown[];
-
-const STATE_COLUMNS =
-  "s.task, s.status, s.run_id, s.attempts, s.started_at, s.finished_at, s.duration, s.version, s.error, s.result_kind IS NOT NULL";
-const RUN_COLUMNS = "run_id, workflow, run_key, status, started_at, finished_at, error";
 
 /**
  * The store's reads and clears, as prepared statements (named, so each connection parses
@@ -46,7 +41,7 @@ export class Queries {
       WHERE p.workflow = $1 ORDER BY p.run_key, s.seq`;
     this.#results = `SELECT s.task, s.result_kind, s.result_text, s.result_bytes
       FROM ${s}.task_states s WHERE ${partition} AND s.task = ANY($3::text[]) AND s.result_kind IS NOT NULL`;
-    this.#attempts = `SELECT r.run_id, r.workflow, a.task, a.attempt, a.status, a.started_at, a.finished_at, a.error
+    this.#attempts = `SELECT ${ATTEMPT_COLUMNS}
       FROM ${s}.runs r JOIN ${s}.attempts a ON a.run = r.seq
       WHERE r.run_id = $1 ORDER BY a.started_at, a.attempt, a.task`;
     this.#workflows = `SELECT workflow FROM ${s}.partitions
@@ -137,7 +132,7 @@ export class Queries {
     const s = this.#s;
     if (workflow === undefined) {
       await db.query(
-        `DELETE FROM ${s}.task_states; DELETE FROM ${s}.partitions; DELETE FROM ${s}.attempts; DELETE FROM ${s}.runs`,
+        `DELETE FROM ${s}.task_states; DELETE FROM ${s}.partitions; DELETE FROM ${s}.attempts; DELETE FROM ${s}.runs; DELETE FROM ${s}.payloads`,
       );
       return;
     }
@@ -151,6 +146,7 @@ export class Queries {
       [workflow],
     );
     await db.query(`DELETE FROM ${s}.runs WHERE workflow = $1`, [workflow]);
+    await db.query(`DELETE FROM ${s}.payloads WHERE workflow = $1`, [workflow]);
   }
 
   async #rows(db: Queryable, name: string, text: string, values: unknown[]): Promise<Row[]> {
@@ -162,55 +158,4 @@ export class Queries {
     });
     return result.rows as Row[];
   }
-}
-
-function parseError(text: unknown): SerializedError | undefined {
-  return text === null ? undefined : (JSON.parse(text as string) as SerializedError);
-}
-
-function optional<T>(value: unknown): T | undefined {
-  return value === null ? undefined : (value as T);
-}
-
-/** A state row, its columns starting at `at` (see STATE_COLUMNS). */
-function toState(workflow: string, runKey: string, row: Row, at: number): StoredTaskState {
-  return {
-    workflow,
-    runKey,
-    task: row[at] as string,
-    status: row[at + 1] as StoredTaskStatus,
-    runId: row[at + 2] as string,
-    attempts: row[at + 3] as number,
-    startedAt: optional<number>(row[at + 4]),
-    finishedAt: optional<number>(row[at + 5]),
-    duration: optional<number>(row[at + 6]),
-    version: optional<string>(row[at + 7]),
-    error: parseError(row[at + 8]),
-    hasResult: row[at + 9] === true,
-  };
-}
-
-function toRun(row: Row): RunRecord {
-  return {
-    runId: row[0] as string,
-    workflow: row[1] as string,
-    runKey: row[2] as string,
-    status: row[3] as RunStatus,
-    startedAt: row[4] as number,
-    finishedAt: optional<number>(row[5]),
-    error: parseError(row[6]),
-  };
-}
-
-function toAttempt(row: Row): AttemptRecord {
-  return {
-    runId: row[0] as string,
-    workflow: row[1] as string,
-    task: row[2] as string,
-    attempt: row[3] as number,
-    status: row[4] as AttemptStatus,
-    startedAt: row[5] as number,
-    finishedAt: optional<number>(row[6]),
-    error: parseError(row[7]),
-  };
 }

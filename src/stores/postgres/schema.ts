@@ -1,15 +1,16 @@
+import { describeThrown, errorCode } from "../../core/errors.js";
 import {
-  describeThrown,
-  errorCode,
-  StoreCorruptError,
-  StoreVersionError,
-} from "../../core/errors.js";
+  classifyTables,
+  FORMAT,
+  foreignMeta,
+  latestVersion,
+  markedSchema,
+  pendingMigrations,
+  type SchemaState,
+} from "../shared/schema-marker.js";
 import type { Pool, Queryable } from "./driver.js";
 import { advisoryKey } from "./keys.js";
 import { quoteIdentifier } from "./options.js";
-
-/** The marker that says a schema holds a FlowWeaver state store (`meta.format`). */
-export const FORMAT = "flowweaver-state";
 
 /** One step of the schema: what it brings, and the statements that bring it. */
 export interface Migration {
@@ -95,18 +96,30 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: "payloads in transit between a BullMQ worker and its coordinator",
+    statements: (s) => [
+      // Large task results a worker process hands to the coordinator, taken (read and
+      // deleted) once adopted; filed under their workflow so a clear drops any left behind.
+      `CREATE TABLE ${s}.payloads (
+        key text COLLATE "C" PRIMARY KEY,
+        workflow text COLLATE "C" NOT NULL,
+        kind text NOT NULL,
+        text text,
+        bytes bytea,
+        created_at bigint NOT NULL
+      )`,
+      `CREATE INDEX payloads_by_workflow ON ${s}.payloads (workflow)`,
+    ],
+  },
 ];
 
 /** The schema version this FlowWeaver writes. */
-export const SCHEMA_VERSION = (MIGRATIONS[MIGRATIONS.length - 1] as Migration).version;
+export const SCHEMA_VERSION = latestVersion(MIGRATIONS);
 
 /** Tables a store at {@link SCHEMA_VERSION} has. */
-const TABLES = ["meta", "partitions", "task_states", "runs", "attempts", "locks"];
-
-/** What a schema holds: nothing yet (missing, or without tables), or our store. */
-export type SchemaState =
-  | { readonly kind: "empty" }
-  | { readonly kind: "ours"; readonly version: number };
+const TABLES = ["meta", "partitions", "task_states", "runs", "attempts", "locks", "payloads"];
 
 /**
  * Reads the schema without writing anything, and refuses what is not ours: tables but no
@@ -125,35 +138,11 @@ export async function inspectSchema(
     [schema],
   );
   const names = rows.map((row) => row.name).sort();
-  if (names.length === 0) return { kind: "empty" };
-  if (!names.includes("meta")) {
-    throw new StoreCorruptError(
-      location,
-      `schema "${schema}" holds something else (tables ${list(names)}, and no FlowWeaver "meta" table)`,
-    );
+  if (classifyTables(names, location, `schema "${schema}" holds something else`) === "empty") {
+    return { kind: "empty" };
   }
   const meta = await readMeta(db, schema, location);
-  if (meta.get("format") !== FORMAT) {
-    throw new StoreCorruptError(
-      location,
-      `its "meta" table has no format = ${FORMAT} marker (found ${JSON.stringify(meta.get("format") ?? null)})`,
-    );
-  }
-  const version = Number(meta.get("schema_version"));
-  if (!Number.isInteger(version) || version < 1) {
-    throw new StoreCorruptError(
-      location,
-      `its schema version is ${JSON.stringify(meta.get("schema_version") ?? null)}, not a whole number >= 1`,
-    );
-  }
-  if (version > latest) throw new StoreVersionError(location, version, latest);
-  if (version === latest) {
-    const missing = TABLES.filter((table) => !names.includes(table));
-    if (missing.length > 0) {
-      throw new StoreCorruptError(location, `tables ${list(missing)} are missing`);
-    }
-  }
-  return { kind: "ours", version };
+  return markedSchema(meta, names, location, latest, { version: SCHEMA_VERSION, tables: TABLES });
 }
 
 /**
@@ -169,7 +158,7 @@ export async function ensureSchema(
   location: string,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<void> {
-  const latest = (migrations[migrations.length - 1] as Migration).version;
+  const latest = latestVersion(migrations);
   const state = await inspectSchema(pool, schema, location, latest);
   if (state.kind === "ours" && state.version === latest) return;
   const client = await pool.connect();
@@ -214,8 +203,7 @@ async function migrateLocked(
     await db.query(`CREATE TABLE ${s}.meta (key text PRIMARY KEY, value text NOT NULL)`);
     await db.query(`INSERT INTO ${s}.meta (key, value) VALUES ('format', $1)`, [FORMAT]);
   }
-  for (const migration of migrations) {
-    if (migration.version <= from) continue;
+  for (const migration of pendingMigrations(migrations, from)) {
     for (const statement of migration.statements(s)) await db.query(statement);
   }
   await db.query(
@@ -240,14 +228,6 @@ async function readMeta(
     // named meta that is not ours.
     const code = errorCode(error);
     if (!code?.startsWith("42") || code === "42501") throw error;
-    throw new StoreCorruptError(
-      location,
-      `its "meta" table is not FlowWeaver's (${describeThrown(error)})`,
-    );
+    throw foreignMeta(location, error);
   }
-}
-
-function list(names: readonly string[]): string {
-  const shown = names.slice(0, 5).map((name) => `"${name}"`);
-  return names.length > 5 ? `${shown.join(", ")}, …` : shown.join(", ");
 }

@@ -1,6 +1,9 @@
 import { resolve } from "node:path";
 import { show } from "../../core/duration.js";
 import { ConfigurationError, errorCode, FlowWeaverError } from "../../core/errors.js";
+import { checkRunQuery, isFilePath, requireText } from "../shared/arguments.js";
+import { closedStoreError } from "../shared/closed.js";
+import { type OptionsShape, readDurability, readOptionsObject } from "../shared/options.js";
 import type {
   AttemptRecord,
   Durability,
@@ -28,7 +31,11 @@ export interface SQLiteStateStoreOptions {
   readonly durability?: Durability;
 }
 
-const OPTIONS = new Set(["durability"]);
+const OPTIONS: OptionsShape = {
+  call: "new SQLiteStateStore(path, options)",
+  example: '{ durability: "full" }',
+  names: ["durability"],
+};
 
 /**
  * Keeps task states, results and run history in a SQLite file (through better-sqlite3,
@@ -59,12 +66,13 @@ export class SQLiteStateStore implements StateStore, AsyncDisposable {
    * `":memory:"` keeps everything in this process's memory, gone at `close()` (for tests).
    */
   constructor(path: string, options: SQLiteStateStoreOptions = {}) {
-    if (typeof path !== "string" || path.trim() === "" || path.includes("\u0000")) {
+    if (!isFilePath(path)) {
       throw new ConfigurationError(
         `new SQLiteStateStore(path): path must be a non-empty file path such as ".flowweaver/state.db"; got ${show(path)}.`,
       );
     }
-    this.durability = readDurability(options);
+    const given = readOptionsObject(options, OPTIONS);
+    this.durability = readDurability(given.durability, "SQLiteStateStore");
     this.path = path === ":memory:" ? path : resolve(path);
     this.location = `sqlite:${this.path}`;
     const db = openDatabase(this.path, this.durability, this.location);
@@ -75,7 +83,7 @@ export class SQLiteStateStore implements StateStore, AsyncDisposable {
 
   async acquireLock(workflow: string, owner: LockOwner): Promise<StoreLock> {
     this.#open("acquireLock");
-    text("acquireLock", "workflow", workflow);
+    requireText("acquireLock", "workflow", workflow);
     return this.#writing("acquireLock", () => this.#locks.acquire(workflow, owner));
   }
 
@@ -110,38 +118,26 @@ export class SQLiteStateStore implements StateStore, AsyncDisposable {
 
   async clearAllStates(workflow?: string): Promise<void> {
     this.#open("clearAllStates");
-    if (workflow !== undefined) text("clearAllStates", "workflow", workflow);
+    if (workflow !== undefined) requireText("clearAllStates", "workflow", workflow);
     this.#writing("clearAllStates", () => this.#statements.clear(workflow));
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
     this.#open("listRuns");
-    if (typeof query !== "object" || query === null) {
-      throw new ConfigurationError(
-        `listRuns(query) takes { workflow?, runId?, limit? }; got ${show(query)}.`,
-      );
-    }
-    const { workflow, runId, limit = 50 } = query;
-    if (workflow !== undefined) text("listRuns", "workflow", workflow);
-    if (runId !== undefined) text("listRuns", "runId", runId);
-    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
-      throw new ConfigurationError(
-        `listRuns option "limit" must be a whole number >= 1; got ${show(limit)}.`,
-      );
-    }
+    const { workflow, runId, limit } = checkRunQuery(query);
     return this.#statements.listRuns(workflow, runId, limit);
   }
 
   async listAttempts(runId: string): Promise<AttemptRecord[]> {
     this.#open("listAttempts");
-    text("listAttempts", "runId", runId);
+    requireText("listAttempts", "runId", runId);
     return this.#statements.listAttempts(runId);
   }
 
   async listTaskStates(workflow: string, runKey?: string): Promise<StoredTaskState[]> {
     this.#open("listTaskStates");
-    text("listTaskStates", "workflow", workflow);
-    if (runKey !== undefined) text("listTaskStates", "runKey", runKey);
+    requireText("listTaskStates", "workflow", workflow);
+    if (runKey !== undefined) requireText("listTaskStates", "runKey", runKey);
     return this.#statements.listTaskStates(workflow, runKey);
   }
 
@@ -182,41 +178,7 @@ export class SQLiteStateStore implements StateStore, AsyncDisposable {
   }
 
   #open(operation: string): Database {
-    if (!this.#db) {
-      throw new FlowWeaverError(
-        `SQLiteStateStore ${this.location} is closed: ${operation} needs an open store. Create a new SQLiteStateStore to use the file again.`,
-        { code: "STORE_CLOSED" },
-      );
-    }
+    if (!this.#db) throw closedStoreError("SQLiteStateStore", this.location, operation, "the file");
     return this.#db;
-  }
-}
-
-function readDurability(options: unknown): Durability {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new ConfigurationError(
-      `new SQLiteStateStore(path, options): options must be an object such as { durability: "full" }; got ${show(options)}.`,
-    );
-  }
-  const unknown = Object.keys(options).filter((key) => !OPTIONS.has(key));
-  if (unknown.length > 0) {
-    throw new ConfigurationError(
-      `new SQLiteStateStore(path, options): unknown option ${unknown.map((k) => `"${k}"`).join(", ")}; the options are: durability.`,
-    );
-  }
-  const { durability = "normal" } = options as { durability?: unknown };
-  if (durability !== "normal" && durability !== "full") {
-    throw new ConfigurationError(
-      `SQLiteStateStore option "durability" must be "normal" or "full"; got ${show(durability)}.`,
-    );
-  }
-  return durability;
-}
-
-function text(method: string, argument: string, value: unknown): void {
-  if (typeof value !== "string" || value === "") {
-    throw new ConfigurationError(
-      `${method}(): "${argument}" must be a non-empty string; got ${show(value)}.`,
-    );
   }
 }

@@ -1,8 +1,13 @@
-import { describeThrown, StoreCorruptError, StoreVersionError } from "../../core/errors.js";
+import {
+  classifyTables,
+  FORMAT,
+  foreignMeta,
+  latestVersion,
+  markedSchema,
+  pendingMigrations,
+  type SchemaState,
+} from "../shared/schema-marker.js";
 import type { Database } from "./driver.js";
-
-/** The marker that says a SQLite file is a FlowWeaver state store (`meta.format`). */
-export const FORMAT = "flowweaver-state";
 
 /** One step of the schema: what it brings, and the statements that bring it. */
 export interface Migration {
@@ -111,15 +116,10 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /** The schema version this FlowWeaver writes. */
-export const SCHEMA_VERSION = (MIGRATIONS[MIGRATIONS.length - 1] as Migration).version;
+export const SCHEMA_VERSION = latestVersion(MIGRATIONS);
 
 /** Tables a store at {@link SCHEMA_VERSION} must have. */
 const TABLES = ["meta", "partitions", "task_states", "result_chunks", "runs", "attempts", "locks"];
-
-/** What an opened file holds: nothing yet (a new or half-created file), or our schema. */
-export type SchemaState =
-  | { readonly kind: "empty" }
-  | { readonly kind: "ours"; readonly version: number };
 
 /**
  * Reads the file's schema without writing anything, and refuses what is not ours: a
@@ -135,35 +135,13 @@ export function inspectSchema(
     .prepare("SELECT name FROM sqlite_master WHERE substr(name, 1, 7) <> 'sqlite_'")
     .pluck()
     .all() as string[];
-  if (names.length === 0) return { kind: "empty" };
-  if (!names.includes("meta")) {
-    throw new StoreCorruptError(
-      location,
-      `it is a SQLite database of something else (tables ${list(names)}, and no FlowWeaver "meta" table)`,
-    );
+  if (classifyTables(names, location, "it is a SQLite database of something else") === "empty") {
+    return { kind: "empty" };
   }
-  const meta = readMeta(db, location);
-  if (meta.get("format") !== FORMAT) {
-    throw new StoreCorruptError(
-      location,
-      `its "meta" table has no format = ${FORMAT} marker (found ${JSON.stringify(meta.get("format") ?? null)})`,
-    );
-  }
-  const version = Number(meta.get("schema_version"));
-  if (!Number.isInteger(version) || version < 1) {
-    throw new StoreCorruptError(
-      location,
-      `its schema version is ${JSON.stringify(meta.get("schema_version") ?? null)}, not a whole number >= 1`,
-    );
-  }
-  if (version > latest) throw new StoreVersionError(location, version, latest);
-  if (version === SCHEMA_VERSION) {
-    const missing = TABLES.filter((table) => !names.includes(table));
-    if (missing.length > 0) {
-      throw new StoreCorruptError(location, `tables ${list(missing)} are missing`);
-    }
-  }
-  return { kind: "ours", version };
+  return markedSchema(readMeta(db, location), names, location, latest, {
+    version: SCHEMA_VERSION,
+    tables: TABLES,
+  });
 }
 
 /**
@@ -177,7 +155,7 @@ export function migrate(
   location: string,
   migrations: readonly Migration[] = MIGRATIONS,
 ): void {
-  const latest = (migrations[migrations.length - 1] as Migration).version;
+  const latest = latestVersion(migrations);
   const apply = db.transaction(() => {
     const state = inspectSchema(db, location, latest);
     const from = state.kind === "empty" ? 0 : state.version;
@@ -186,8 +164,7 @@ export function migrate(
       db.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT");
       db.prepare("INSERT INTO meta (key, value) VALUES ('format', ?)").run(FORMAT);
     }
-    for (const migration of migrations) {
-      if (migration.version <= from) continue;
+    for (const migration of pendingMigrations(migrations, from)) {
       for (const statement of migration.statements) db.exec(statement);
     }
     db.prepare(
@@ -202,15 +179,7 @@ function readMeta(db: Database, location: string): Map<string, string> {
   try {
     rows = db.prepare("SELECT key, value FROM meta").raw().all() as [unknown, unknown][];
   } catch (error) {
-    throw new StoreCorruptError(
-      location,
-      `its "meta" table is not FlowWeaver's (${describeThrown(error)})`,
-    );
+    throw foreignMeta(location, error);
   }
   return new Map(rows.map(([key, value]) => [String(key), String(value)]));
-}
-
-function list(names: readonly string[]): string {
-  const shown = names.slice(0, 5).map((name) => `"${name}"`);
-  return names.length > 5 ? `${shown.join(", ")}, …` : shown.join(", ");
 }

@@ -1,7 +1,15 @@
+import {
+  ATTEMPT_COLUMNS,
+  type Row,
+  RUN_COLUMNS,
+  STATE_COLUMNS,
+  toAttempt,
+  toRun,
+  toState,
+} from "../shared/records.js";
 import type { AttemptRecord, RunRecord, StoreBatch, StoredTaskState } from "../store.js";
 import type { Database, Statement } from "./driver.js";
 import { ResultReader } from "./results.js";
-import { type Row, RUN_COLUMNS, STATE_COLUMNS, toAttempt, toRun, toState } from "./rows.js";
 import { BatchWriter } from "./writer.js";
 
 const PARTITION = "(SELECT id FROM partitions WHERE workflow = ? AND run_key = ?)";
@@ -44,7 +52,7 @@ export class Statements {
       .raw();
     this.#selectAttempts = db
       .prepare(
-        `SELECT r.run_id, r.workflow, a.task, a.attempt, a.status, a.started_at, a.finished_at, a.error
+        `SELECT ${ATTEMPT_COLUMNS}
          FROM runs r JOIN attempts a ON a.run = r.seq
          WHERE r.run_id = ? ORDER BY a.started_at, a.attempt, a.task`,
       )

@@ -8,7 +8,13 @@ import type {
   StoredTaskStatus,
 } from "../store.js";
 
-/** A row read as an array (`raw()`), the cheapest shape better-sqlite3 returns. */
+/**
+ * Rows of the SQL stores (SQLite and PostgreSQL have the same columns) turned into the
+ * store's records. Rows are read as arrays, the cheapest shape either driver returns: a
+ * resume may load a hundred thousand states.
+ */
+
+/** A row read as an array of column values. */
 export type Row = unknown[];
 
 /** The columns {@link toState} reads, in order, from `task_states s`. */
@@ -17,6 +23,10 @@ export const STATE_COLUMNS =
 
 /** The columns {@link toRun} reads, in order, from `runs`. */
 export const RUN_COLUMNS = "run_id, workflow, run_key, status, started_at, finished_at, error";
+
+/** The columns {@link toAttempt} reads, in order, from `runs r JOIN attempts a`. */
+export const ATTEMPT_COLUMNS =
+  "r.run_id, r.workflow, a.task, a.attempt, a.status, a.started_at, a.finished_at, a.error";
 
 /** A state row, its {@link STATE_COLUMNS} starting at `at`. */
 export function toState(workflow: string, runKey: string, row: Row, at: number): StoredTaskState {
@@ -32,10 +42,11 @@ export function toState(workflow: string, runKey: string, row: Row, at: number):
     duration: optional<number>(row[at + 6]),
     version: optional<string>(row[at + 7]),
     error: parseError(row[at + 8]),
-    hasResult: row[at + 9] === 1,
+    hasResult: isTrue(row[at + 9]),
   };
 }
 
+/** A run row: its {@link RUN_COLUMNS}. */
 export function toRun(row: Row): RunRecord {
   return {
     runId: row[0] as string,
@@ -48,7 +59,7 @@ export function toRun(row: Row): RunRecord {
   };
 }
 
-/** An attempt row: run id, workflow, task, attempt, status, started, finished, error. */
+/** An attempt row: its {@link ATTEMPT_COLUMNS}. */
 export function toAttempt(row: Row): AttemptRecord {
   return {
     runId: row[0] as string,
@@ -60,6 +71,11 @@ export function toAttempt(row: Row): AttemptRecord {
     finishedAt: optional<number>(row[6]),
     error: parseError(row[7]),
   };
+}
+
+/** A SQL truth value as the drivers return it: SQLite gives 1 or 0, PostgreSQL true or false. */
+function isTrue(value: unknown): boolean {
+  return value === true || value === 1;
 }
 
 function parseError(text: unknown): SerializedError | undefined {
