@@ -3,8 +3,9 @@
  *
  * A workflow is a DAG of named tasks. Each task gets its dependencies' results by name,
  * retries, times out and reports to callbacks; an executor runs the DAG (one task at a
- * time, concurrently on the event loop, or on worker threads); a state store persists
- * every task so a re-run resumes where the last one stopped.
+ * time, concurrently on the event loop, on worker threads, or on worker processes across
+ * hosts through a BullMQ queue); a state store persists every task so a re-run resumes
+ * where the last one stopped.
  *
  * @example
  * import { task, Workflow, SequentialExecutor, SQLiteStateStore } from "flowweaver";
@@ -64,6 +65,13 @@ export {
   type WorkflowOptions,
 } from "./core/workflow.js";
 export { AsyncExecutor, type AsyncExecutorOptions } from "./executors/async.js";
+export { BullMQExecutor, type BullMQExecutorOptions } from "./executors/bullmq/executor.js";
+export type { QueueOptions, RedisConnectionOptions } from "./executors/bullmq/options.js";
+export {
+  type FlowWeaverWorker,
+  startWorker,
+  type WorkerOptions,
+} from "./executors/bullmq/worker.js";
 export { type ExecuteOptions, Executor, type ExecutorOptions } from "./executors/executor.js";
 export { SequentialExecutor } from "./executors/sequential.js";
 export { ThreadedExecutor, type ThreadedExecutorOptions } from "./executors/threaded/executor.js";

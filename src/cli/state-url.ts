@@ -74,6 +74,38 @@ const memoryScheme: StateScheme = {
   },
 };
 
+/**
+ * `postgres://user:password@host:5432/database?schema=name` (or `postgresql://`): the URL
+ * is the store's connection string. Whether the store exists is only known by connecting,
+ * so it is taken to exist; the store creates its schema on first use.
+ */
+const postgresScheme: StateScheme = {
+  form: "postgres://USER@HOST:PORT/DATABASE",
+  matches: (url) => url.startsWith("postgres://") || url.startsWith("postgresql://"),
+  parse(url) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.hostname === "" || parsed.pathname.replace(/^\//, "") === "") {
+      throw new UsageError(
+        `--state ${JSON.stringify(url)}: write postgres://USER@HOST:PORT/DATABASE, for example postgres://app@db.internal:5432/app (add ?schema=NAME for a schema other than "flowweaver").`,
+      );
+    }
+    return {
+      url,
+      durable: true,
+      exists: () => true,
+      open: async () => {
+        const { PostgresStateStore } = await import("../stores/postgres/index.js");
+        return new PostgresStateStore(url);
+      },
+    };
+  },
+};
+
 /** Every state URL form the CLI accepts, in the order messages list them. */
 export const SCHEMES: readonly StateScheme[] = [
   // Imported on use, so commands that never open a store start without the engine.
@@ -85,6 +117,7 @@ export const SCHEMES: readonly StateScheme[] = [
     const { JSONStateStore } = await import("../stores/json/index.js");
     return new JSONStateStore(file);
   }),
+  postgresScheme,
   memoryScheme,
 ];
 

@@ -44,10 +44,10 @@ describe("bad usage exits 2 with a message that says what to do", () => {
   });
 
   it("a bad --state URL names the accepted forms", async () => {
-    const result = await cli("run", fixture("pipeline.ts"), "--state", "postgresql://db/flows");
+    const result = await cli("run", fixture("pipeline.ts"), "--state", "mysql://db/flows");
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      '--state "postgresql://db/flows" is not a state URL. Accepted forms: sqlite:PATH, json:PATH, memory: (default sqlite:.flowweaver/state.db).',
+      '--state "mysql://db/flows" is not a state URL. Accepted forms: sqlite:PATH, json:PATH, postgres://USER@HOST:PORT/DATABASE, memory: (default sqlite:.flowweaver/state.db).',
     );
     const empty = await cli("status", "--state", "sqlite:");
     expect(empty.code).toBe(2);

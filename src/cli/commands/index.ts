@@ -5,6 +5,7 @@ import { historyCommand } from "./history.js";
 import { runCommand } from "./run.js";
 import { statusCommand } from "./status.js";
 import { uiCommand } from "./ui.js";
+import { workerCommand } from "./worker.js";
 
 /** Every `flowweaver` command, in the order `--help` lists them. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -14,4 +15,5 @@ export const COMMANDS: readonly CommandModule[] = [
   graphCommand,
   clearCommand,
   uiCommand,
+  workerCommand,
 ];
