@@ -21,23 +21,34 @@ export function buildRunResult(run: {
   for (const node of run.nodes) {
     if (node._state.status === TaskStatus.FAILED) failed.push(node.name);
   }
-  const tasks = summarize(run.nodes);
+  const summaries = snapshot(run.nodes);
   const status =
     run.stopping === "cancelled"
       ? "CANCELLED"
       : failed.length > 0 || run.fatal !== undefined
         ? "FAILED"
         : "COMPLETED";
-  const result: RunResult = {
+  const result = {
     runId: run.runId,
     workflow: run.workflow,
     runKey: run.runKey,
     status,
-    tasks,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     duration: (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000,
-  };
+  } as RunResult;
+  // `tasks` is built from a snapshot on first read: a large run's result is often only
+  // checked for its status. It is an enumerable own property all the same, so JSON,
+  // spreading, structured clone and equality see it like any other.
+  let tasks: Record<string, TaskSummary> | undefined;
+  Object.defineProperty(result, "tasks", {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      tasks ??= summaries();
+      return tasks;
+    },
+  });
   const error =
     run.fatal !== undefined
       ? toError(run.fatal)
@@ -49,19 +60,42 @@ export function buildRunResult(run: {
   return { result, error };
 }
 
-function summarize(nodes: readonly AnyTask[]): Record<string, TaskSummary> {
-  // Keyed by task names: built without a prototype (see the scheduler's inputs), then
-  // given Object's.
-  const tasks = Object.create(null) as Record<string, TaskSummary>;
-  for (const node of nodes) {
-    const st = node._state;
-    tasks[node.name] = {
-      status: st.status,
-      attempts: st.attempts,
-      duration: st.duration,
-      error: st.error,
-      restored: st.restored,
-    };
+const STATUSES = Object.values(TaskStatus);
+
+/**
+ * Copies what a summary needs out of the nodes now (they change when the workflow runs
+ * again), into flat arrays; returns the function that builds the summaries from them.
+ */
+function snapshot(nodes: readonly AnyTask[]): () => Record<string, TaskSummary> {
+  const size = nodes.length;
+  const status = new Uint8Array(size);
+  const attempts = new Int32Array(size);
+  const duration = new Float64Array(size);
+  const restored = new Uint8Array(size);
+  const errors = new Map<number, Error>();
+  for (let i = 0; i < size; i++) {
+    const st = (nodes[i] as AnyTask)._state;
+    status[i] = STATUSES.indexOf(st.status);
+    attempts[i] = st.attempts;
+    duration[i] = st.duration ?? Number.NaN;
+    restored[i] = st.restored ? 1 : 0;
+    if (st.error) errors.set(i, st.error);
   }
-  return Object.setPrototypeOf(tasks, Object.prototype) as Record<string, TaskSummary>;
+  const names = nodes.map((node) => node.name);
+  return () => {
+    // Keyed by task names: built without a prototype (see the scheduler's inputs), then
+    // given Object's.
+    const tasks = Object.create(null) as Record<string, TaskSummary>;
+    for (let i = 0; i < size; i++) {
+      const seconds = duration[i] as number;
+      tasks[names[i] as string] = {
+        status: STATUSES[status[i] as number] as TaskStatus,
+        attempts: attempts[i] as number,
+        duration: Number.isNaN(seconds) ? undefined : seconds,
+        error: errors.get(i),
+        restored: restored[i] === 1,
+      };
+    }
+    return Object.setPrototypeOf(tasks, Object.prototype) as Record<string, TaskSummary>;
+  };
 }

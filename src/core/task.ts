@@ -303,13 +303,15 @@ function defineTask<I, R, N extends string>(
 
 /** Turns whatever `addTask`/`dependsOn` got into a task definition, or undefined. */
 export function definitionOf(value: unknown): TaskDefinition | undefined {
-  if (value instanceof Task) return value.definition as TaskDefinition;
+  // Callables from task() first: they are the common case in large workflows.
   if (typeof value === "function") {
     const definition = (value as { definition?: unknown }).definition;
     if (definition && typeof definition === "object" && "fn" in definition) {
       return definition as TaskDefinition;
     }
+    return undefined;
   }
+  if (value instanceof Task) return value.definition as TaskDefinition;
   return undefined;
 }
 

@@ -172,7 +172,7 @@ export class Workflow {
     if (this.#index.has(name)) throw new DuplicateTaskError(this.name, name);
     const dependsOn = readDependsOn(this.name, name, options);
     let node: AnyTask;
-    if (task instanceof Task) {
+    if (typeof task !== "function" && task instanceof Task) {
       if (task._owner !== undefined && task._owner !== this) {
         throw new ConfigurationError(
           `Task "${name}" is already a node of another workflow: a Task instance belongs to one workflow. Use task() for a definition you can add to several workflows, or create a new Task.`,
@@ -249,7 +249,7 @@ function readDependsOn(workflow: string, taskName: string, options: unknown): re
       { taskName },
     );
   }
-  const names = new Set<string>();
+  const names: string[] = [];
   for (const ref of raw) {
     const name = typeof ref === "string" ? ref : definitionOf(ref)?.name;
     if (name === undefined || name === "") {
@@ -258,7 +258,15 @@ function readDependsOn(workflow: string, taskName: string, options: unknown): re
         { taskName },
       );
     }
-    names.add(name);
+    names.push(name);
   }
-  return Object.freeze([...names]);
+  // A name listed twice counts once. Lists are short, so a scan beats building a Set.
+  return names.length <= 16 && !hasRepeats(names) ? names : [...new Set(names)];
+}
+
+function hasRepeats(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) {
+    for (let j = 0; j < i; j++) if (names[i] === names[j]) return true;
+  }
+  return false;
 }
