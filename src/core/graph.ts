@@ -106,3 +106,24 @@ function checkAcyclic(workflow: string, names: readonly string[], graph: Compile
   cycle.push(cycle[0] as string);
   throw new CycleError(workflow, cycle);
 }
+
+/** Kahn's order over a compiled (so acyclic) graph. */
+export function topologicalOrder(graph: CompiledGraph): Int32Array {
+  const { size, depStart, dependentStart, dependents } = graph;
+  const waiting = new Int32Array(size);
+  const order = new Int32Array(size);
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < size; i++) {
+    waiting[i] = (depStart[i + 1] as number) - (depStart[i] as number);
+    if (waiting[i] === 0) order[tail++] = i;
+  }
+  while (head < tail) {
+    const i = order[head++] as number;
+    for (let k = dependentStart[i] as number; k < (dependentStart[i + 1] as number); k++) {
+      const j = dependents[k] as number;
+      if (--(waiting[j] as number) === 0) order[tail++] = j;
+    }
+  }
+  return order;
+}

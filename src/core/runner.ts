@@ -35,3 +35,12 @@ export interface AttemptRunner {
    */
   runAttempt(request: AttemptRequest): unknown;
 }
+
+/** Whether a runner handed back a promise (or any thenable) rather than a result. */
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}

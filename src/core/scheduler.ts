@@ -11,21 +11,21 @@ import { AttemptContext } from "./attempt-context.js";
 import { CommitQueue } from "./commit-queue.js";
 import {
   FlowWeaverError,
-  NON_RETRYABLE_CODES,
   serializeError,
   TaskTimeoutError,
   toError,
 } from "./errors.js";
-import type { ExecutorEvents, RunResult, SafeEmitter } from "./events.js";
+import type { RunResult, SafeEmitter } from "./events.js";
 import { guard } from "./events.js";
-import type { CompiledGraph } from "./graph.js";
+import { type CompiledGraph, topologicalOrder } from "./graph.js";
 import type { Logger } from "./logger.js";
 import { ReadyQueue } from "./ready-queue.js";
+import { RunRecords } from "./run-records.js";
 import { buildRunResult, type StopKind } from "./run-result.js";
-import type { AttemptRequest, AttemptRunner } from "./runner.js";
+import { type AttemptRequest, type AttemptRunner, isPromiseLike } from "./runner.js";
 import { encodeValue } from "./serialization.js";
 import { type AnyTask, type TaskDefinition, TaskStatus } from "./task.js";
-import { retryDelayMs } from "./task-options.js";
+import { isRetryable, retryDelayMs } from "./task-options.js";
 import type { Workflow } from "./workflow.js";
 
 export type { AttemptRequest, AttemptRunner } from "./runner.js";
@@ -73,6 +73,7 @@ class Run {
   readonly #s: RunSettings;
   readonly #nodes: readonly AnyTask[];
   readonly #runId = randomUUID();
+  readonly #records: RunRecords;
   readonly #controller = new AbortController();
   readonly #commits: CommitQueue;
   readonly #ready: ReadyQueue;
@@ -113,6 +114,7 @@ class Run {
     this.#graph = graph;
     this.#s = settings;
     this.#nodes = workflow.tasks;
+    this.#records = new RunRecords(this.#runId, workflow.name, settings.runKey);
     const size = graph.size;
     this.#ready = new ReadyQueue(Math.min(size, 1024));
     this.#state = new Uint8Array(size);
@@ -147,9 +149,11 @@ class Run {
       this.#startedAt = new Date();
       this.#restore(stored);
       await this.#loadRestoredResults();
-      this.#commits.addRun(this.#runRecord("RUNNING", undefined, undefined));
+      this.#commits.addRun(
+        this.#records.run("RUNNING", this.#startedAt.getTime(), undefined, undefined),
+      );
       await this.#commits.drain();
-      if (events.has("run:start")) events.emit("run:start", this.#runEvent(), logger);
+      if (events.has("run:start")) events.emit("run:start", this.#records.runEvent(), logger);
       if (signal?.aborted) this.#stop("cancelled", signal.reason);
       else signal?.addEventListener("abort", onAbort, { once: true });
       this.#pump();
@@ -273,7 +277,8 @@ class Run {
     if (attempt === 1 && onStart) {
       guard(logger, `onStart callback of task "${node.name}"`, () => onStart(node));
     }
-    if (events.has("task:start")) events.emit("task:start", this.#taskEvent(node, attempt), logger);
+    if (events.has("task:start"))
+      events.emit("task:start", this.#records.taskEvent(node, attempt), logger);
     // An onStart callback or task:start listener may have stopped the run while this
     // attempt was announced: it ends cancelled, without running.
     if (this.#stopping !== undefined) {
@@ -404,7 +409,7 @@ class Run {
     st.hasResult = true;
     st.finishedAtMs = finishedAt;
     st.duration = (finishedAt - (st.startedAtMs as number)) / 1000;
-    this.#commits.addTaskState(this.#stateWrite(node, "COMPLETED", result));
+    this.#commits.addTaskState(this.#records.state(node, "COMPLETED", result));
     this.#commits.addAttempt(this.#attemptRecord(i, attempt, "COMPLETED", finishedAt, undefined));
     this.#commits.release(i);
   }
@@ -417,7 +422,7 @@ class Run {
     if (
       this.#stopping === undefined &&
       attempt <= options.retries &&
-      this.#retryable(node, error)
+      isRetryable(node.name, options, error, this.#s.logger)
     ) {
       this.#inFlight--;
       const nextAttempt = attempt + 1;
@@ -446,7 +451,7 @@ class Run {
         );
       }
       if (events.has("task:retry")) {
-        events.emit("task:retry", { ...this.#taskEvent(node, nextAttempt), error }, logger);
+        events.emit("task:retry", { ...this.#records.taskEvent(node, nextAttempt), error }, logger);
       }
       this.#pump();
       return;
@@ -465,7 +470,7 @@ class Run {
     st.status = TaskStatus.FAILED;
     this.#state[i] = FAILED;
     this.#holdsSlot[i] = holdsSlot ? 1 : 0;
-    this.#commits.addTaskState(this.#stateWrite(node, "FAILED", undefined));
+    this.#commits.addTaskState(this.#records.state(node, "FAILED", undefined));
     this.#commits.release(-i - 1);
   }
 
@@ -485,7 +490,7 @@ class Run {
           guard(logger, `onComplete callback of task "${node.name}"`, () => onComplete(node));
         }
         if (events.has("task:complete")) {
-          events.emit("task:complete", this.#taskEvent(node, node._state.attempts), logger);
+          events.emit("task:complete", this.#records.taskEvent(node, node._state.attempts), logger);
         }
         this.#settle(i);
       } else {
@@ -498,7 +503,7 @@ class Run {
         if (events.has("task:error")) {
           events.emit(
             "task:error",
-            { ...this.#taskEvent(node, node._state.attempts), error },
+            { ...this.#records.taskEvent(node, node._state.attempts), error },
             logger,
           );
         }
@@ -507,23 +512,6 @@ class Run {
       }
     }
     this.#pump();
-  }
-
-  #retryable(node: AnyTask, error: Error): boolean {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === "string" && NON_RETRYABLE_CODES.has(code)) return false;
-    if (error.name === "NonRetryableError") return false;
-    const retryOn = node.definition.options.retryOn;
-    if (!retryOn) return true;
-    try {
-      return retryOn(error) === true;
-    } catch (thrown) {
-      this.#s.logger.warn(
-        { task: node.name, error: thrown },
-        `retryOn of task "${node.name}" threw; not retrying`,
-      );
-      return false;
-    }
   }
 
   /**
@@ -562,9 +550,9 @@ class Run {
     const node = this.#nodes[j] as AnyTask;
     node._state.status = TaskStatus.SKIPPED;
     this.#state[j] = SKIPPED;
-    this.#commits.addTaskState(this.#stateWrite(node, "SKIPPED", undefined));
+    this.#commits.addTaskState(this.#records.state(node, "SKIPPED", undefined));
     const { events, logger } = this.#s;
-    if (events.has("task:skip")) events.emit("task:skip", this.#taskEvent(node, 0), logger);
+    if (events.has("task:skip")) events.emit("task:skip", this.#records.taskEvent(node, 0), logger);
   }
 
   /** Lets a stored result leave memory; `task.result` reads it back from the store. */
@@ -578,6 +566,18 @@ class Run {
     st.loadResult = this.#resultLoader((this.#nodes[i] as AnyTask).name);
   }
 
+  #attemptRecord(
+    i: number,
+    attempt: number,
+    status: AttemptRecord["status"],
+    finishedAt: number | undefined,
+    error: Error | undefined,
+  ): AttemptRecord {
+    const name = (this.#nodes[i] as AnyTask).name;
+    const startedAt = this.#attemptStart[i] as number;
+    return this.#records.attempt(name, attempt, status, startedAt, finishedAt, error);
+  }
+
   /** Before each commit: record the attempts started since the last one that still run. */
   #recordStarts(): void {
     const starts = this.#unrecordedStarts;
@@ -588,7 +588,7 @@ class Run {
       if (attempt === 0 || this.#recordedStart[i] === attempt) continue;
       this.#recordedStart[i] = attempt;
       const node = this.#nodes[i] as AnyTask;
-      this.#commits.addTaskState(this.#stateWrite(node, "RUNNING", undefined));
+      this.#commits.addTaskState(this.#records.state(node, "RUNNING", undefined));
       this.#commits.addAttempt(this.#attemptRecord(i, attempt, "RUNNING", undefined, undefined));
     }
   }
@@ -655,117 +655,17 @@ class Run {
     });
     if (this.#fatal === undefined) {
       this.#commits.addRun(
-        this.#runRecord(
+        this.#records.run(
           result.status,
+          this.#startedAt.getTime(),
           finishedAt.getTime(),
           error ? serializeError(error) : undefined,
         ),
       );
       await this.#commits.drain();
     }
-    this.#s.events.emit("run:finish", { ...this.#runEvent(), result }, this.#s.logger);
+    this.#s.events.emit("run:finish", { ...this.#records.runEvent(), result }, this.#s.logger);
     if (error) throw error;
     return result;
   }
-
-  #runRecord(
-    status: "RUNNING" | RunResult["status"],
-    finishedAt: number | undefined,
-    error: ReturnType<typeof serializeError> | undefined,
-  ) {
-    return {
-      runId: this.#runId,
-      workflow: this.#workflow.name,
-      runKey: this.#s.runKey,
-      status,
-      startedAt: this.#startedAt.getTime(),
-      finishedAt,
-      error,
-    };
-  }
-
-  #stateWrite(
-    node: AnyTask,
-    status: TaskStateWrite["status"],
-    result: TaskStateWrite["result"],
-  ): TaskStateWrite {
-    const st = node._state;
-    const running = status === "RUNNING";
-    return {
-      workflow: this.#workflow.name,
-      runKey: this.#s.runKey,
-      task: node.name,
-      status,
-      runId: this.#runId,
-      attempts: st.attempts,
-      startedAt: st.startedAtMs,
-      finishedAt: running ? undefined : st.finishedAtMs,
-      duration: running ? undefined : st.duration,
-      version: node.definition.options.version,
-      error: status === "FAILED" && st.error ? serializeError(st.error) : undefined,
-      result,
-    };
-  }
-
-  #attemptRecord(
-    i: number,
-    attempt: number,
-    status: AttemptRecord["status"],
-    finishedAt: number | undefined,
-    error: Error | undefined,
-  ): AttemptRecord {
-    return {
-      runId: this.#runId,
-      workflow: this.#workflow.name,
-      task: (this.#nodes[i] as AnyTask).name,
-      attempt,
-      status,
-      startedAt: this.#attemptStart[i] as number,
-      finishedAt,
-      error: error ? serializeError(error) : undefined,
-    };
-  }
-
-  #runEvent(): ExecutorEvents["run:start"] {
-    return { runId: this.#runId, workflow: this.#workflow.name, runKey: this.#s.runKey };
-  }
-
-  #taskEvent(node: AnyTask, attempt: number): ExecutorEvents["task:start"] {
-    return {
-      runId: this.#runId,
-      workflow: this.#workflow.name,
-      runKey: this.#s.runKey,
-      task: node,
-      attempt,
-    };
-  }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
-}
-
-/** Kahn's order over the compiled graph (the graph is known to be acyclic). */
-function topologicalOrder(graph: CompiledGraph): Int32Array {
-  const { size, depStart, dependentStart, dependents } = graph;
-  const waiting = new Int32Array(size);
-  const order = new Int32Array(size);
-  let head = 0;
-  let tail = 0;
-  for (let i = 0; i < size; i++) {
-    waiting[i] = (depStart[i + 1] as number) - (depStart[i] as number);
-    if (waiting[i] === 0) order[tail++] = i;
-  }
-  while (head < tail) {
-    const i = order[head++] as number;
-    for (let k = dependentStart[i] as number; k < (dependentStart[i + 1] as number); k++) {
-      const j = dependents[k] as number;
-      if (--(waiting[j] as number) === 0) order[tail++] = j;
-    }
-  }
-  return order;
 }

@@ -1,5 +1,6 @@
 import { durationToMs, show } from "./duration.js";
-import { ConfigurationError } from "./errors.js";
+import { ConfigurationError, NON_RETRYABLE_CODES } from "./errors.js";
+import type { Logger } from "./logger.js";
 import type { TaskCallbacks, TaskOptions } from "./task.js";
 
 /** Task options checked once and compiled: durations in milliseconds. */
@@ -149,4 +150,30 @@ export function retryDelayMs(
       : options.retryDelayMs;
   const capped = Math.min(base, options.maxRetryDelayMs);
   return capped - capped * options.jitter * random();
+}
+
+/**
+ * Whether a failed attempt is worth another: never for NonRetryableError or the codes in
+ * NON_RETRYABLE_CODES; otherwise as the task's `retryOn` says (a `retryOn` that throws is
+ * logged and counts as no).
+ */
+export function isRetryable(
+  taskName: string,
+  options: ResolvedTaskOptions,
+  error: Error,
+  logger: Logger,
+): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && NON_RETRYABLE_CODES.has(code)) return false;
+  if (error.name === "NonRetryableError") return false;
+  if (!options.retryOn) return true;
+  try {
+    return options.retryOn(error) === true;
+  } catch (thrown) {
+    logger.warn(
+      { task: taskName, error: thrown },
+      `retryOn of task "${taskName}" threw; not retrying`,
+    );
+    return false;
+  }
 }
