@@ -9,12 +9,7 @@ import type {
 } from "../stores/store.js";
 import { AttemptContext } from "./attempt-context.js";
 import { CommitQueue } from "./commit-queue.js";
-import {
-  FlowWeaverError,
-  serializeError,
-  TaskTimeoutError,
-  toError,
-} from "./errors.js";
+import { FlowWeaverError, serializeError, TaskTimeoutError, toError } from "./errors.js";
 import type { RunResult, SafeEmitter } from "./events.js";
 import { guard } from "./events.js";
 import { type CompiledGraph, topologicalOrder } from "./graph.js";
