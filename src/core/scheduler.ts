@@ -9,12 +9,13 @@ import type {
 } from "../stores/store.js";
 import { AttemptContext } from "./attempt-context.js";
 import { CommitQueue } from "./commit-queue.js";
+import { COMPLETED, DagState, FAILED, RUNNING, type SettleListener } from "./dag-state.js";
 import { FlowWeaverError, serializeError, TaskTimeoutError, toError } from "./errors.js";
 import type { RunResult, SafeEmitter } from "./events.js";
 import { guard } from "./events.js";
 import { type CompiledGraph, topologicalOrder } from "./graph.js";
 import type { Logger } from "./logger.js";
-import { ReadyQueue } from "./ready-queue.js";
+import type { ReadyQueue } from "./ready-queue.js";
 import { RunRecords } from "./run-records.js";
 import { buildRunResult, type StopKind } from "./run-result.js";
 import { type AttemptRequest, type AttemptRunner, isPromiseLike } from "./runner.js";
@@ -35,13 +36,6 @@ export interface RunSettings {
   readonly runKey: string;
   readonly failFast: boolean;
 }
-
-// Per-task state codes in the scheduler's flat arrays.
-const PENDING = 0;
-const RUNNING = 1;
-const COMPLETED = 2;
-const FAILED = 3;
-const SKIPPED = 4;
 
 const NO_TIMEOUT_TO_ARM = () => {};
 
@@ -71,14 +65,13 @@ class Run {
   readonly #records: RunRecords;
   readonly #controller = new AbortController();
   readonly #commits: CommitQueue;
+  readonly #dag: DagState;
   readonly #ready: ReadyQueue;
   readonly #state: Uint8Array;
-  /** Dependencies not yet finished, per task. */
-  readonly #waiting: Int32Array;
-  /** Dependencies that failed or were skipped, per task. */
-  readonly #broken: Int32Array;
-  /** Dependents not yet finished, per task: at 0 a stored result may leave memory. */
-  readonly #openDependents: Int32Array;
+  readonly #settleListener: SettleListener = {
+    skipped: (j) => this.#skipped(j),
+    unneeded: (d) => this.#release(d),
+  };
   /** The attempt number in flight per task (0 when none): late outcomes of others are ignored. */
   readonly #openAttempt: Int32Array;
   readonly #attemptStart: Float64Array;
@@ -94,7 +87,6 @@ class Run {
   readonly #retrying = new Set<number>();
   readonly #retryTimers = new Map<number, NodeJS.Timeout>();
   #inFlight = 0;
-  #finished = 0;
   #stopping: StopKind | undefined;
   #cancelReason: unknown;
   #fatal: unknown;
@@ -111,11 +103,9 @@ class Run {
     this.#nodes = workflow.tasks;
     this.#records = new RunRecords(this.#runId, workflow.name, settings.runKey);
     const size = graph.size;
-    this.#ready = new ReadyQueue(Math.min(size, 1024));
-    this.#state = new Uint8Array(size);
-    this.#waiting = new Int32Array(size);
-    this.#broken = new Int32Array(size);
-    this.#openDependents = new Int32Array(size);
+    this.#dag = new DagState(graph);
+    this.#ready = this.#dag.ready;
+    this.#state = this.#dag.state;
     this.#openAttempt = new Int32Array(size);
     this.#attemptStart = new Float64Array(size);
     this.#recordedStart = new Int32Array(size);
@@ -152,7 +142,7 @@ class Run {
       if (signal?.aborted) this.#stop("cancelled", signal.reason);
       else signal?.addEventListener("abort", onAbort, { once: true });
       this.#pump();
-      if (this.#finished < this.#graph.size) await this.#allDone;
+      if (!this.#dag.allFinished) await this.#allDone;
       try {
         await this.#commits.drain();
       } catch {
@@ -170,26 +160,16 @@ class Run {
 
   /** Marks stored completions as done, unless stale (another version) or downstream of a stale one. */
   #restore(stored: Map<string, StoredTaskState>): void {
-    const { size, depStart, deps, dependentStart } = this.#graph;
-    for (let i = 0; i < size; i++) {
-      (this.#nodes[i] as AnyTask)._reset();
-      this.#waiting[i] = (depStart[i + 1] as number) - (depStart[i] as number);
-      this.#openDependents[i] = (dependentStart[i + 1] as number) - (dependentStart[i] as number);
-    }
+    for (const node of this.#nodes) node._reset();
     if (stored.size > 0) {
       for (const i of topologicalOrder(this.#graph)) {
         const node = this.#nodes[i] as AnyTask;
         const record = stored.get(node.name);
         if (record?.status !== "COMPLETED") continue;
         if (record.version !== node.definition.options.version) continue;
-        let depsRestored = true;
-        for (let k = depStart[i] as number; k < (depStart[i + 1] as number); k++) {
-          if (this.#state[deps[k] as number] !== COMPLETED) depsRestored = false;
-        }
-        if (!depsRestored) continue;
+        if (!this.#dag.dependenciesCompleted(i)) continue;
         this.#stored[i] = record;
-        this.#state[i] = COMPLETED;
-        this.#finished++;
+        this.#dag.restore(i);
         const st = node._state;
         st.status = TaskStatus.COMPLETED;
         st.restored = true;
@@ -198,15 +178,9 @@ class Run {
         st.startedAtMs = record.startedAt;
         st.finishedAtMs = record.finishedAt;
         st.loadResult = this.#resultLoader(node.name);
-        const { dependentStart: ds, dependents } = this.#graph;
-        for (let k = ds[i] as number; k < (ds[i + 1] as number); k++) {
-          (this.#waiting[dependents[k] as number] as number)--;
-        }
       }
     }
-    for (let i = 0; i < size; i++) {
-      if (this.#state[i] === PENDING && this.#waiting[i] === 0) this.#ready.push(i);
-    }
+    this.#dag.queueReady();
   }
 
   /**
@@ -248,7 +222,7 @@ class Run {
       this.#inFlight++;
       this.#attempt(i);
     }
-    if (this.#finished === this.#graph.size) this.#done();
+    if (this.#dag.allFinished) this.#done();
   }
 
   #attempt(i: number): void {
@@ -487,7 +461,7 @@ class Run {
         if (events.has("task:complete")) {
           events.emit("task:complete", this.#records.taskEvent(node, node._state.attempts), logger);
         }
-        this.#settle(i);
+        this.#dag.settle(i, this.#stopping === undefined, this.#settleListener);
       } else {
         if (this.#holdsSlot[i]) this.#inFlight--;
         const error = node._state.error as Error;
@@ -502,49 +476,17 @@ class Run {
             logger,
           );
         }
-        this.#settle(i);
+        this.#dag.settle(i, this.#stopping === undefined, this.#settleListener);
         if (this.#s.failFast && this.#stopping === undefined) this.#stop("failFast", error);
       }
     }
     this.#pump();
   }
 
-  /**
-   * Task i reached a final state: update its dependents (ready, or skipped under the
-   * all-success rule) and let results nobody needs any more leave memory.
-   */
-  #settle(i: number): void {
-    const { depStart, deps, dependentStart, dependents } = this.#graph;
-    const stack = [i];
-    while (stack.length > 0) {
-      const t = stack.pop() as number;
-      this.#finished++;
-      const ok = this.#state[t] === COMPLETED;
-      for (let k = depStart[t] as number; k < (depStart[t + 1] as number); k++) {
-        const d = deps[k] as number;
-        if (--(this.#openDependents[d] as number) === 0) this.#release(d);
-      }
-      if (ok && this.#openDependents[t] === 0) this.#release(t);
-      for (let k = dependentStart[t] as number; k < (dependentStart[t + 1] as number); k++) {
-        const j = dependents[k] as number;
-        (this.#waiting[j] as number)--;
-        if (!ok) (this.#broken[j] as number)++;
-        if (this.#state[j] !== PENDING) continue;
-        // Trigger rule "all success": the only rule for now, so it lives here.
-        if ((this.#broken[j] as number) > 0) {
-          this.#skip(j);
-          stack.push(j);
-        } else if (this.#waiting[j] === 0 && this.#stopping === undefined) {
-          this.#ready.push(j);
-        }
-      }
-    }
-  }
-
-  #skip(j: number): void {
+  /** Task j will not run: record it and tell listeners. */
+  #skipped(j: number): void {
     const node = this.#nodes[j] as AnyTask;
     node._state.status = TaskStatus.SKIPPED;
-    this.#state[j] = SKIPPED;
     this.#commits.addTaskState(this.#records.state(node, "SKIPPED", undefined));
     const { events, logger } = this.#s;
     if (events.has("task:skip")) events.emit("task:skip", this.#records.taskEvent(node, 0), logger);
@@ -597,19 +539,13 @@ class Run {
     this.#stopping = kind;
     if (kind === "fatal") this.#fatal = reason;
     if (kind === "cancelled") this.#cancelReason = reason;
-    this.#ready.clear();
     for (const i of this.#retrying) {
       clearTimeout(this.#retryTimers.get(i));
       this.#failed(i, this.#cancelledError(i), false);
     }
     this.#retrying.clear();
     this.#retryTimers.clear();
-    for (let i = 0; i < this.#graph.size; i++) {
-      if (this.#state[i] === PENDING) {
-        this.#skip(i);
-        this.#finished++;
-      }
-    }
+    this.#dag.skipPending(this.#settleListener);
     this.#controller.abort(reason);
     for (let i = 0; i < this.#graph.size; i++) {
       const attempt = this.#openAttempt[i] as number;
