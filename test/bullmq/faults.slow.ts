@@ -59,6 +59,23 @@ describe.skipIf(!redis.up || !postgres.up)(
       return Promise.race(workers.map((w) => w.line(/^victim-start /).then(() => w)));
     }
 
+    /**
+     * Two workers and a coordinator on the fault workflow; the worker that takes the
+     * victim task is killed with SIGKILL inside it. Resolves with the run's summary.
+     */
+    async function runKillingTheVictim(recovery: readonly string[]) {
+      const where = site();
+      const workers = [
+        await startWorkerProcess(where, recovery),
+        await startWorkerProcess(where, recovery),
+      ];
+      const coordinator = startCoordinator(where, "fault");
+      const victim = await victimOf(workers);
+      victim.child.kill("SIGKILL");
+      const summary = await summaryOf(coordinator);
+      return { where, workers, victim, summary };
+    }
+
     beforeAll(() => {
       ensureBuilt();
       dir = mkdtempSync(join(tmpdir(), "fw-faults-"));
@@ -77,15 +94,7 @@ describe.skipIf(!redis.up || !postgres.up)(
     });
 
     it("a worker killed with kill -9 mid-task: another worker runs the same attempt and the run completes exactly", async () => {
-      const where = site();
-      const workers = [
-        await startWorkerProcess(where, QUICK_RECOVERY),
-        await startWorkerProcess(where, QUICK_RECOVERY),
-      ];
-      const coordinator = startCoordinator(where, "fault");
-      const victim = await victimOf(workers);
-      victim.child.kill("SIGKILL");
-      const summary = await summaryOf(coordinator);
+      const { where, workers, victim, summary } = await runKillingTheVictim(QUICK_RECOVERY);
       expect(summary.status).toBe("COMPLETED");
       expect(summary.results).toEqual({ after: "before+victim+after" });
       expect(summary.attempts.victim).toBe(1);
@@ -111,16 +120,11 @@ describe.skipIf(!redis.up || !postgres.up)(
     });
 
     it("past maxStalledCount the attempt fails with WORKER_LOST and the task's own retry runs it", async () => {
-      const where = site();
-      const recovery = [...QUICK_RECOVERY, "--max-stalled", "0"];
-      const workers = [
-        await startWorkerProcess(where, recovery),
-        await startWorkerProcess(where, recovery),
-      ];
-      const coordinator = startCoordinator(where, "fault");
-      const victim = await victimOf(workers);
-      victim.child.kill("SIGKILL");
-      const summary = await summaryOf(coordinator);
+      const { where, summary } = await runKillingTheVictim([
+        ...QUICK_RECOVERY,
+        "--max-stalled",
+        "0",
+      ]);
       expect(summary.status).toBe("COMPLETED");
       expect(summary.results).toEqual({ after: "before+victim+after" });
       expect(summary.attempts.victim).toBe(2);
