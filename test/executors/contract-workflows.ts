@@ -146,6 +146,25 @@ diamond.addTask(double, { dependsOn: [source] });
 diamond.addTask(increment, { dependsOn: [source] });
 diamond.addTask(combine, { dependsOn: [double, increment] });
 
+/**
+ * Task names that are also Object.prototype's own names: inputs must hold them as plain
+ * keys (a null-prototype object), not as inherited members or a prototype change.
+ */
+const PROTO = "__proto__";
+export const oddNames = new Workflow({ name: "contract_odd_names", module: here });
+oddNames.addTask(task("constructor", () => "made"));
+oddNames.addTask(task("__proto__", () => ({ polluted: true })));
+oddNames.addTask(task("toString", () => 3));
+oddNames.addTask(
+  task("reader", (inputs: Record<string, unknown>) => ({
+    nullPrototype: Object.getPrototypeOf(inputs) === null,
+    keys: Object.keys(inputs).sort(),
+    values: [inputs.constructor, inputs[PROTO], inputs.toString],
+    hasOwn: Object.hasOwn(inputs, PROTO),
+  })),
+  { dependsOn: ["constructor", "__proto__", "toString"] },
+);
+
 /** A failing task with a dependent chain, an independent branch and an independent root. */
 export const branches = new Workflow({ name: "contract_branches", module: here });
 branches.addTask(stepTask("root"));

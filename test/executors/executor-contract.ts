@@ -33,6 +33,7 @@ import {
   callbackLog,
   callbacks,
   diamond,
+  oddNames,
   type Plan,
   resetFixtures,
   retrying,
@@ -64,6 +65,19 @@ function dataFlowContract(make: MakeExecutor): void {
       expect(diamond.getTask("double").result).toBe(10);
       expect(diamond.getTask("increment").result).toBe(6);
       expect(diamond.getTask("combine").result).toEqual({ keys: ["double", "increment"], sum: 16 });
+    });
+
+    it("hands inputs as a null-prototype object, so tasks named like Object's members are plain keys", async () => {
+      const run = await quiet(make).execute(oddNames);
+      expect(run.status).toBe("COMPLETED");
+      expect(oddNames.getTask("reader").result).toEqual({
+        nullPrototype: true,
+        keys: ["__proto__", "constructor", "toString"],
+        values: ["made", { polluted: true }, 3],
+        hasOwn: true,
+      });
+      expect(Object.keys(run.tasks)).toEqual(["constructor", "__proto__", "toString", "reader"]);
+      expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
     });
 
     it("resolves a RunResult describing every task", async () => {

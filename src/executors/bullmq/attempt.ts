@@ -78,7 +78,8 @@ async function readInputs(
   data: JobData,
   env: AttemptEnvironment,
 ): Promise<Record<string, unknown>> {
-  const inputs: Record<string, unknown> = {};
+  // Null-prototype, as on the event loop: a dependency named "__proto__" is a plain key.
+  const inputs = Object.create(null) as Record<string, unknown>;
   for (const [dep, wire] of Object.entries(data.inputs)) {
     if (wire.k !== "stored") {
       inputs[dep] = decodeValue(fromWire(wire));

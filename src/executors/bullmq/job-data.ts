@@ -33,7 +33,8 @@ export class JobBuilder {
 
   build(request: AttemptRequest, reply: string): JobData {
     const { task, ctx } = request;
-    const inputs: Record<string, WireValue | StoredInput> = {};
+    // Keyed by task names: a dependency named "__proto__" must stay a plain key.
+    const inputs = Object.create(null) as Record<string, WireValue | StoredInput>;
     for (const [dep, value] of Object.entries(request.inputs)) {
       inputs[dep] = this.#input(dep, value, task.name);
     }

@@ -23,7 +23,8 @@ export type ToWorker =
       readonly module: string;
       readonly workflow: string;
       readonly task: string;
-      readonly inputs: EncodedValue;
+      /** Each dependency's name and encoded result. */
+      readonly inputs: readonly (readonly [string, EncodedValue])[];
       readonly params: EncodedValue;
       readonly attempt: number;
       readonly runId: string;

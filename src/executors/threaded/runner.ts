@@ -89,7 +89,7 @@ export class ThreadRunner implements AttemptRunner {
     const { task, ctx, workflow } = request;
     const name = task.name;
     const module = moduleUrlOf(workflow);
-    const inputs = encodeValue(request.inputs, `inputs of task "${name}"`, name, "inputs");
+    const inputs = encodeInputs(request.inputs, name);
     const params = this.#encodeParams(ctx.params, name);
     const thread = await this.#pool.acquire(ctx.signal);
     const message = (id: number): ToWorker => ({
@@ -271,4 +271,19 @@ function threadDied(
     what = `ended its worker thread with exit code ${exitCode} (process.exit() in a thread ends the thread) before returning. A task must return or throw, not exit`;
   }
   return new FlowWeaverError(`${who} ${what}. The thread was replaced.`, options);
+}
+
+/**
+ * Each input encoded on its own, beside its name: an object keyed by task names would go
+ * through superjson, which refuses keys such as "constructor" and "__proto__".
+ */
+function encodeInputs(
+  inputs: Readonly<Record<string, unknown>>,
+  taskName: string,
+): [string, EncodedValue][] {
+  const label = `inputs of task "${taskName}"`;
+  return Object.keys(inputs).map((dep) => {
+    const at = /^[A-Za-z_$][\w$]*$/.test(dep) ? `inputs.${dep}` : `inputs[${JSON.stringify(dep)}]`;
+    return [dep, encodeValue(inputs[dep], label, taskName, at)];
+  });
 }

@@ -61,7 +61,9 @@ async function run(message: Extract<ToWorker, { type: "run" }>): Promise<void> {
     // Imported outside taskScope: module code that calls execute() must see it is not in a task.
     const workflow = await loadWorkflow(message.module, message.workflow);
     const fn = findTask(workflow, taskName, message.module);
-    const inputs = decodeValue(message.inputs);
+    // Null-prototype, as on the event loop (see the scheduler's inputs).
+    const inputs = Object.create(null) as Record<string, unknown>;
+    for (const [dep, encoded] of message.inputs) inputs[dep] = decodeValue(encoded);
     const ctx: TaskContext = {
       signal: controller.signal,
       attempt: message.attempt,

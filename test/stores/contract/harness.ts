@@ -92,7 +92,9 @@ export function buildWorkflow(
 ): Workflow {
   const wf = new Workflow(name);
   for (const [taskName, spec] of Object.entries(specs)) {
-    const run = spec.run ?? ((inputs: Record<string, unknown>) => ({ task: taskName, inputs }));
+    const run =
+      spec.run ??
+      ((inputs: Record<string, unknown>) => ({ task: taskName, inputs: { ...inputs } }));
     const options = {
       ...(spec.version === undefined ? {} : { version: spec.version }),
       ...(spec.retries === undefined ? {} : { retries: spec.retries }),

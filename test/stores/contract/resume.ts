@@ -24,7 +24,7 @@ export function resumeCases(ctx: ContractContext): void {
           deps: ["b"],
           run: (inputs) => {
             if (cFails) throw new Error("c is down");
-            return { task: "c", inputs };
+            return { task: "c", inputs: { ...inputs } };
           },
         },
       };
