@@ -76,7 +76,7 @@ export { type ExecuteOptions, Executor, type ExecutorOptions } from "./executors
 export { SequentialExecutor } from "./executors/sequential.js";
 export { ThreadedExecutor, type ThreadedExecutorOptions } from "./executors/threaded/executor.js";
 export { JSONStateStore, type JSONStateStoreOptions } from "./stores/json/index.js";
-export { MemoryStateStore } from "./stores/memory.js";
+export { MemoryStateStore } from "./stores/memory/index.js";
 export {
   type PostgresPoolConfig,
   PostgresStateStore,

@@ -69,7 +69,7 @@ const memoryScheme: StateScheme = {
       url,
       durable: false,
       exists: () => false,
-      open: async () => new (await import("../stores/memory.js")).MemoryStateStore(),
+      open: async () => new (await import("../stores/memory/index.js")).MemoryStateStore(),
     };
   },
 };

@@ -9,7 +9,7 @@ import {
 import { type Logger, stderrLogger } from "../core/logger.js";
 import { type AttemptRunner, runWorkflow } from "../core/scheduler.js";
 import { Workflow } from "../core/workflow.js";
-import { MemoryStateStore } from "../stores/memory.js";
+import { MemoryStateStore } from "../stores/memory/index.js";
 import type { StateStore } from "../stores/store.js";
 import { isWorkerModuleCode, skippedInWorker } from "./threaded/marker.js";
 

@@ -1,5 +1,5 @@
-import { StoreLockedError } from "../core/errors.js";
-import { decodeValue } from "../core/serialization.js";
+import { StoreLockedError } from "../../core/errors.js";
+import { decodeValue } from "../../core/serialization.js";
 import type {
   AttemptRecord,
   LockOwner,
@@ -9,11 +9,9 @@ import type {
   StoreBatch,
   StoredTaskState,
   StoreLock,
-  TaskStateWrite,
-} from "./store.js";
-
-/** The write as it came: states are rebuilt from it on the (rare) reads. */
-type Entry = TaskStateWrite;
+} from "../store.js";
+import { AttemptLog } from "./attempt-log.js";
+import { StateTable } from "./state-table.js";
 
 /**
  * Keeps states in this process's memory, values as they are (no serialization). Share
@@ -26,10 +24,10 @@ type Entry = TaskStateWrite;
 export class MemoryStateStore implements StateStore {
   readonly location = "memory:";
   readonly persistent = false;
-  /** workflow → run key → task → latest write. */
-  readonly #partitions = new Map<string, Map<string, Map<string, Entry>>>();
+  /** workflow → run key → the latest state of each task. */
+  readonly #partitions = new Map<string, Map<string, StateTable>>();
   readonly #runs = new Map<string, RunRecord>();
-  readonly #attempts = new Map<string, AttemptRecord[]>();
+  readonly #attempts = new Map<string, AttemptLog>();
   readonly #locks = new Map<string, LockOwner>();
 
   async acquireLock(workflow: string, owner: LockOwner): Promise<StoreLock> {
@@ -50,8 +48,9 @@ export class MemoryStateStore implements StateStore {
 
   async loadTaskStates(workflow: string, runKey: string): Promise<Map<string, StoredTaskState>> {
     const states = new Map<string, StoredTaskState>();
-    for (const [task, entry] of this.#partition(workflow, runKey) ?? [])
-      states.set(task, toState(entry));
+    for (const state of this.#partition(workflow, runKey)?.states() ?? []) {
+      states.set(state.task, state);
+    }
     return states;
   }
 
@@ -60,35 +59,50 @@ export class MemoryStateStore implements StateStore {
   }
 
   readResultSync(workflow: string, runKey: string, task: string): unknown {
-    const result = this.#partition(workflow, runKey)?.get(task)?.result;
-    if (result === undefined) return undefined;
-    return result.kind === "live" ? result.value : decodeValue(result);
+    const result = this.#partition(workflow, runKey)?.result(task);
+    if (result === undefined || result.kind === "none") return undefined;
+    return result.kind === "live" ? result.value : decodeValue(result.value);
   }
 
   async commit(batch: StoreBatch): Promise<void> {
+    this.commitSync(batch);
+  }
+
+  commitSync(batch: StoreBatch): void {
     for (const run of batch.runs) this.#runs.set(run.runId, run);
+    // A batch is nearly always one run's: look its partition and history up once.
+    let partition: StateTable | undefined;
     for (const write of batch.taskStates) {
-      let byRunKey = this.#partitions.get(write.workflow);
-      if (!byRunKey) {
-        byRunKey = new Map();
-        this.#partitions.set(write.workflow, byRunKey);
+      if (partition?.workflow !== write.workflow || partition.runKey !== write.runKey) {
+        partition = this.#partitionFor(write.workflow, write.runKey);
       }
-      let partition = byRunKey.get(write.runKey);
-      if (!partition) {
-        partition = new Map();
-        byRunKey.set(write.runKey, partition);
-      }
-      partition.set(write.task, write);
+      partition.write(write);
     }
+    let log: AttemptLog | undefined;
     for (const attempt of batch.attempts) {
-      // Appended as they come; a later write of the same attempt wins when listed.
-      let byRun = this.#attempts.get(attempt.runId);
-      if (!byRun) {
-        byRun = [];
-        this.#attempts.set(attempt.runId, byRun);
+      if (log?.runId !== attempt.runId) {
+        log = this.#attempts.get(attempt.runId);
+        if (!log) {
+          log = new AttemptLog(attempt.runId);
+          this.#attempts.set(attempt.runId, log);
+        }
       }
-      byRun.push(attempt);
+      log.append(attempt);
     }
+  }
+
+  #partitionFor(workflow: string, runKey: string): StateTable {
+    let byRunKey = this.#partitions.get(workflow);
+    if (!byRunKey) {
+      byRunKey = new Map();
+      this.#partitions.set(workflow, byRunKey);
+    }
+    let partition = byRunKey.get(runKey);
+    if (!partition) {
+      partition = new StateTable(workflow, runKey);
+      byRunKey.set(runKey, partition);
+    }
+    return partition;
   }
 
   async clearAllStates(workflow?: string): Promise<void> {
@@ -121,19 +135,14 @@ export class MemoryStateStore implements StateStore {
   }
 
   async listAttempts(runId: string): Promise<AttemptRecord[]> {
-    const latest = new Map<string, AttemptRecord>();
-    for (const attempt of this.#attempts.get(runId) ?? []) {
-      latest.set(`${attempt.task}\u0000${attempt.attempt}`, attempt);
-    }
-    const attempts = [...latest.values()];
-    return attempts.sort((a, b) => a.startedAt - b.startedAt || a.attempt - b.attempt);
+    return this.#attempts.get(runId)?.records() ?? [];
   }
 
   async listTaskStates(workflow: string, runKey?: string): Promise<StoredTaskState[]> {
     const states: StoredTaskState[] = [];
     for (const [key, partition] of this.#partitions.get(workflow) ?? []) {
       if (runKey !== undefined && key !== runKey) continue;
-      for (const entry of partition.values()) states.push(toState(entry));
+      for (const state of partition.states()) states.push(state);
     }
     return states;
   }
@@ -149,24 +158,7 @@ export class MemoryStateStore implements StateStore {
 
   async close(): Promise<void> {}
 
-  #partition(workflow: string, runKey: string): Map<string, Entry> | undefined {
+  #partition(workflow: string, runKey: string): StateTable | undefined {
     return this.#partitions.get(workflow)?.get(runKey);
   }
-}
-
-function toState(write: TaskStateWrite): StoredTaskState {
-  return {
-    workflow: write.workflow,
-    runKey: write.runKey,
-    task: write.task,
-    status: write.status,
-    runId: write.runId,
-    attempts: write.attempts,
-    startedAt: write.startedAt,
-    finishedAt: write.finishedAt,
-    duration: write.duration,
-    version: write.version,
-    error: write.error,
-    hasResult: write.result !== undefined,
-  };
 }
