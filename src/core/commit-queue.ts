@@ -14,7 +14,15 @@ export interface CommitListener {
   committed(tokens: readonly number[]): void;
   /** A commit failed: nothing after it can be stored. */
   failed(error: unknown): void;
+  /** Whether attempts are running, whose completions could still join the next group. */
+  attemptsRunning(): boolean;
 }
+
+/**
+ * How long a store that commits synchronously may keep the event loop busy committing
+ * group after group before the queue yields a turn (to timers, I/O and abort signals).
+ */
+const SLICE_MS = 4;
 
 /**
  * Groups store writes into commits. Everything queued until the next turn of the event
@@ -22,6 +30,11 @@ export interface CommitListener {
  * completion to its dependents) is queued as a token with {@link release} and handed back
  * once the commit holding it has succeeded. One commit is in flight at a time, so groups
  * land in order.
+ *
+ * With a store that commits synchronously (`commitSync`), a group whose tasks all ended
+ * is committed at once, and so is the next one while nothing is running, for up to
+ * {@link SLICE_MS}: with no attempt running, no other completion could join the group by
+ * waiting for the next turn of the event loop.
  */
 export class CommitQueue {
   readonly #store: StateStore;
@@ -33,6 +46,8 @@ export class CommitQueue {
   /** The pending grouped flush; cleared when drain() flushes first, so none is left behind. */
   #scheduled: NodeJS.Immediate | undefined;
   #committing: Promise<void> | undefined;
+  /** Inside a synchronous commit loop: additions wait for it, not for a new turn. */
+  #inSyncLoop = false;
   #failed: unknown;
   readonly #flushSoon = () => {
     this.#scheduled = undefined;
@@ -93,26 +108,27 @@ export class CommitQueue {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#committing !== undefined || this.#failed !== undefined) return;
+    if (
+      this.#scheduled ||
+      this.#inSyncLoop ||
+      this.#committing !== undefined ||
+      this.#failed !== undefined
+    ) {
+      return;
+    }
     this.#scheduled = setImmediate(this.#flushSoon);
   }
 
-  #flush(): Promise<void> {
+  #flush(): Promise<void> | undefined {
     if (this.#scheduled !== undefined) {
       clearImmediate(this.#scheduled);
       this.#scheduled = undefined;
     }
-    this.#listener.beforeCommit();
-    const batch: StoreBatch = {
-      runs: this.#runs,
-      taskStates: this.#states,
-      attempts: this.#attempts,
-    };
-    const tokens = this.#tokens;
-    this.#runs = [];
-    this.#states = [];
-    this.#attempts = [];
-    this.#tokens = [];
+    if (this.#store.commitSync) {
+      this.#flushSync();
+      return undefined;
+    }
+    const { batch, tokens } = this.#take();
     const commit = (async () => {
       try {
         // Always await once, so #committing is set before this clears it.
@@ -133,5 +149,50 @@ export class CommitQueue {
     })();
     this.#committing = commit;
     return commit;
+  }
+
+  /** Commits group after group while nothing runs that could join one, within a slice. */
+  #flushSync(): void {
+    const store = this.#store;
+    const sliceEnd = performance.now() + SLICE_MS;
+    this.#inSyncLoop = true;
+    try {
+      do {
+        const { batch, tokens } = this.#take();
+        if (batch.runs.length || batch.taskStates.length || batch.attempts.length) {
+          try {
+            store.commitSync?.(batch);
+          } catch (error) {
+            this.#failed = error;
+            this.#listener.failed(error);
+            return;
+          }
+        }
+        if (tokens.length > 0) this.#listener.committed(tokens);
+      } while (
+        this.#hasWork() &&
+        !this.#listener.attemptsRunning() &&
+        performance.now() < sliceEnd
+      );
+    } finally {
+      this.#inSyncLoop = false;
+    }
+    if (this.#hasWork()) this.#schedule();
+  }
+
+  /** Everything queued, as one batch and its tokens; the queue starts empty again. */
+  #take(): { batch: StoreBatch; tokens: number[] } {
+    this.#listener.beforeCommit();
+    const batch: StoreBatch = {
+      runs: this.#runs,
+      taskStates: this.#states,
+      attempts: this.#attempts,
+    };
+    const tokens = this.#tokens;
+    this.#runs = [];
+    this.#states = [];
+    this.#attempts = [];
+    this.#tokens = [];
+    return { batch, tokens };
   }
 }

@@ -87,6 +87,8 @@ class Run {
   readonly #retrying = new Set<number>();
   readonly #retryTimers = new Map<number, NodeJS.Timeout>();
   #inFlight = 0;
+  /** Attempts started and not yet ended (in flight also counts ended, unstored ones). */
+  #running = 0;
   #stopping: StopKind | undefined;
   #cancelReason: unknown;
   #fatal: unknown;
@@ -115,6 +117,7 @@ class Run {
       beforeCommit: () => this.#recordStarts(),
       committed: (tokens) => this.#committed(tokens),
       failed: (error) => this.#stop("fatal", error),
+      attemptsRunning: () => this.#running > 0,
     });
     setMaxListeners(0, this.#controller.signal);
   }
@@ -238,6 +241,7 @@ class Run {
       this.#state[i] = RUNNING;
     }
     this.#openAttempt[i] = attempt;
+    this.#running++;
     this.#attemptStart[i] = startedAt;
     this.#unrecordedStarts.push(i);
     this.#commits.poke();

@@ -5,8 +5,10 @@ import type { EncodedValue } from "../core/serialization.js";
  * The contract every state store implements (memory, JSON, SQLite, PostgreSQL), checked
  * by one shared suite (`test/stores/contract.ts`). A store owns its connection or file;
  * nothing of its driver leaks through this interface. All methods are async so a
- * network store fits; `readResultSync` is the one optional synchronous read, used to
- * answer `task.result` after a large result was released from memory.
+ * network store fits. Two are optional and synchronous, for stores whose driver is:
+ * `readResultSync`, to answer `task.result` after a large result was released from
+ * memory, and `commitSync`, which spares a run of many short tasks a promise and an
+ * event-loop turn per commit group.
  */
 export interface StateStore {
   /** What the store is, for messages: `sqlite:/path/state.db`, `json:…`, `memory:`. */
@@ -32,6 +34,8 @@ export interface StateStore {
 
   /** Writes a group of changes as one atomic, durable commit. */
   commit(batch: StoreBatch): Promise<void>;
+  /** The same, synchronously, for stores that can (memory, SQLite); throws on failure. */
+  commitSync?(batch: StoreBatch): void;
 
   /** Forgets the states and history of one workflow, or of all of them. */
   clearAllStates(workflow?: string): Promise<void>;
