@@ -14,6 +14,12 @@ export interface CompiledGraph {
   readonly dependents: Int32Array;
 }
 
+/** Each task's dependency names, flat: task i's are `names[start[i] .. start[i + 1])`. */
+export interface DeclaredDependencies {
+  readonly start: readonly number[];
+  readonly names: readonly string[];
+}
+
 /**
  * Builds the graph from each task's declared dependency names, checking that every name
  * exists and that there is no cycle (spelled out in run order when there is).
@@ -22,24 +28,21 @@ export function compileGraph(
   workflow: string,
   names: readonly string[],
   index: ReadonlyMap<string, number>,
-  declared: readonly (readonly string[])[],
+  declared: DeclaredDependencies,
 ): CompiledGraph {
   const size = names.length;
+  const edges = declared.names.length;
   const depStart = new Int32Array(size + 1);
-  let edges = 0;
-  for (let i = 0; i < size; i++) {
-    depStart[i] = edges;
-    edges += (declared[i] as readonly string[]).length;
-  }
+  for (let i = 0; i < size; i++) depStart[i] = declared.start[i] as number;
   depStart[size] = edges;
   const deps = new Int32Array(edges);
   const dependentCount = new Int32Array(size + 1);
-  let e = 0;
   for (let i = 0; i < size; i++) {
-    for (const name of declared[i] as readonly string[]) {
+    for (let e = depStart[i] as number; e < (depStart[i + 1] as number); e++) {
+      const name = declared.names[e] as string;
       const d = index.get(name);
       if (d === undefined) throw new UnknownDependencyError(workflow, names[i] as string, name);
-      deps[e++] = d;
+      deps[e] = d;
       (dependentCount[d] as number)++;
     }
   }

@@ -119,7 +119,13 @@ export class Workflow {
   readonly #nodes: AnyTask[] = [];
   readonly #names: string[] = [];
   readonly #index = new Map<string, number>();
-  readonly #declared: (readonly string[])[] = [];
+  /**
+   * Every task's declared dependency names, one flat list: task i's are
+   * `#depNames[#depStart[i] .. #depStart[i + 1])` (the last end is `#depNames.length`).
+   * Flat, so a large workflow holds no small array per task.
+   */
+  readonly #depNames: string[] = [];
+  readonly #depStart: number[] = [];
   #compiled: CompiledGraph | undefined;
   /** @internal Set while an executor runs this workflow object. */
   _executing = false;
@@ -169,25 +175,35 @@ export class Workflow {
       );
     }
     const name = definition.name;
-    if (this.#index.has(name)) throw new DuplicateTaskError(this.name, name);
-    const dependsOn = readDependsOn(this.name, name, options);
-    let node: AnyTask;
-    if (typeof task !== "function" && task instanceof Task) {
-      if (task._owner !== undefined && task._owner !== this) {
-        throw new ConfigurationError(
-          `Task "${name}" is already a node of another workflow: a Task instance belongs to one workflow. Use task() for a definition you can add to several workflows, or create a new Task.`,
-          { taskName: name },
-        );
-      }
-      node = task as unknown as AnyTask;
-    } else {
-      node = new Task(definition) as unknown as AnyTask;
+    const isNode = typeof task !== "function" && task instanceof Task;
+    if (isNode && task._owner !== undefined && task._owner !== this) {
+      throw new ConfigurationError(
+        `Task "${name}" is already a node of another workflow: a Task instance belongs to one workflow. Use task() for a definition you can add to several workflows, or create a new Task.`,
+        { taskName: name },
+      );
     }
+    // One map operation, not a lookup and then an insert: a duplicate shows as no growth.
+    const i = this.#nodes.length;
+    const index = this.#index;
+    const sizeBefore = index.size;
+    index.set(name, i);
+    if (index.size === sizeBefore) {
+      index.set(name, this.#names.indexOf(name));
+      throw new DuplicateTaskError(this.name, name);
+    }
+    const depStart = this.#depNames.length;
+    try {
+      appendDependsOn(this.name, name, options, this.#depNames);
+    } catch (error) {
+      index.delete(name);
+      this.#depNames.length = depStart;
+      throw error;
+    }
+    const node = (isNode ? task : new Task(definition)) as unknown as AnyTask;
     node._owner = this;
-    this.#index.set(name, this.#nodes.length);
     this.#nodes.push(node);
     this.#names.push(name);
-    this.#declared.push(dependsOn);
+    this.#depStart.push(depStart);
     this.#compiled = undefined;
     return node as unknown as Task<I, R, N>;
   }
@@ -218,7 +234,7 @@ export class Workflow {
   dependenciesOf(name: string): readonly string[] {
     const i = this.#index.get(name);
     if (i === undefined) this.getTask(name);
-    return this.#declared[i as number] as readonly string[];
+    return this.#depNames.slice(this.#depStart[i as number], this.#depStart[(i as number) + 1]);
   }
 
   /** Checks that every dependency exists and that there is no cycle. */
@@ -228,13 +244,22 @@ export class Workflow {
 
   /** @internal The flat graph the scheduler walks; rebuilt when tasks were added. */
   _compile(): CompiledGraph {
-    this.#compiled ??= compileGraph(this.name, this.#names, this.#index, this.#declared);
+    this.#compiled ??= compileGraph(this.name, this.#names, this.#index, {
+      start: this.#depStart,
+      names: this.#depNames,
+    });
     return this.#compiled;
   }
 }
 
-function readDependsOn(workflow: string, taskName: string, options: unknown): readonly string[] {
-  if (options === undefined) return [];
+/** Checks `options.dependsOn` and appends its names to `out`, each once. */
+function appendDependsOn(
+  workflow: string,
+  taskName: string,
+  options: unknown,
+  out: string[],
+): void {
+  if (options === undefined) return;
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new ConfigurationError(
       `Workflow "${workflow}": addTask("${taskName}", options) takes { dependsOn?: [...] }; got ${show(options)}.`,
@@ -242,14 +267,14 @@ function readDependsOn(workflow: string, taskName: string, options: unknown): re
     );
   }
   const raw = (options as { dependsOn?: unknown }).dependsOn;
-  if (raw === undefined) return [];
+  if (raw === undefined) return;
   if (!Array.isArray(raw)) {
     throw new ConfigurationError(
       `Task "${taskName}": "dependsOn" must be an array of task names or tasks, like ["fetch"]; got ${show(raw)}.`,
       { taskName },
     );
   }
-  const names: string[] = [];
+  const start = out.length;
   for (const ref of raw) {
     const name = typeof ref === "string" ? ref : definitionOf(ref)?.name;
     if (name === undefined || name === "") {
@@ -258,15 +283,20 @@ function readDependsOn(workflow: string, taskName: string, options: unknown): re
         { taskName },
       );
     }
-    names.push(name);
+    out.push(name);
   }
   // A name listed twice counts once. Lists are short, so a scan beats building a Set.
-  return names.length <= 16 && !hasRepeats(names) ? names : [...new Set(names)];
+  const count = out.length - start;
+  if (count > 16 || hasRepeats(out, start)) {
+    const unique = [...new Set(out.slice(start))];
+    out.length = start;
+    for (const name of unique) out.push(name);
+  }
 }
 
-function hasRepeats(names: readonly string[]): boolean {
-  for (let i = 1; i < names.length; i++) {
-    for (let j = 0; j < i; j++) if (names[i] === names[j]) return true;
+function hasRepeats(names: readonly string[], start: number): boolean {
+  for (let i = start + 1; i < names.length; i++) {
+    for (let j = start; j < i; j++) if (names[i] === names[j]) return true;
   }
   return false;
 }

@@ -194,6 +194,22 @@ describe("addTask()", () => {
     expect(wf.tasks).toHaveLength(1);
   });
 
+  it("leaves the workflow as it was when addTask refuses a task", () => {
+    const wf = new Workflow("unchanged");
+    const first = wf.addTask(task("load", noop));
+    wf.addTask(task("report", noop), { dependsOn: ["load"] });
+    thrown(() => wf.addTask(task("load", noop), { dependsOn: ["report"] }));
+    expect(wf.getTask("load")).toBe(first);
+    thrown(() => wf.addTask(task("late", noop), js({ dependsOn: ["load", 7] })));
+    expect(wf.hasTask("late")).toBe(false);
+    wf.addTask(task("late", noop), { dependsOn: ["report", "load", "report"] });
+    expect(wf.tasks.map((node) => node.name)).toEqual(["load", "report", "late"]);
+    expect(wf.dependenciesOf("report")).toEqual(["load"]);
+    expect(wf.dependenciesOf("late")).toEqual(["report", "load"]);
+    expect(wf.dependenciesOf("load")).toEqual([]);
+    wf.validate();
+  });
+
   it("refuses a Task instance already in another workflow, but takes a task() callable twice", () => {
     const node = new Task("shared", noop);
     new Workflow("first").addTask(node);
