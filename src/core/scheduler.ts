@@ -64,6 +64,7 @@ class Run {
   readonly #runId = randomUUID();
   readonly #records: RunRecords;
   readonly #controller = new AbortController();
+  readonly #runSignal = this.#controller.signal;
   readonly #commits: CommitQueue;
   readonly #dag: DagState;
   readonly #ready: ReadyQueue;
@@ -243,8 +244,6 @@ class Run {
     this.#openAttempt[i] = attempt;
     this.#running++;
     this.#attemptStart[i] = startedAt;
-    this.#unrecordedStarts.push(i);
-    this.#commits.poke();
     const { logger, events, runner } = this.#s;
     const onStart = options.callbacks.onStart;
     if (attempt === 1 && onStart) {
@@ -258,7 +257,7 @@ class Run {
       this.#outcome(i, attempt, false, this.#cancelledError(i));
       return;
     }
-    let signal = this.#controller.signal;
+    let signal = this.#runSignal;
     if (options.timeoutMs !== undefined) {
       const controller = new AbortController();
       const runSignal = signal;
@@ -302,6 +301,10 @@ class Run {
       return;
     }
     if (isPromiseLike(out)) {
+      // Still running at the next commit: that commit records it as RUNNING. (An attempt
+      // that ended synchronously is recorded once, with its outcome.)
+      this.#unrecordedStarts.push(i);
+      this.#commits.poke();
       out.then(
         (value) => this.#outcome(i, attempt, true, value),
         (error: unknown) => this.#outcome(i, attempt, false, toError(error)),
