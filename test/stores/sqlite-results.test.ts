@@ -1,8 +1,11 @@
+import fs from "node:fs";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { type AttemptRecord, encodeValue, type TaskStateWrite } from "../../src/index.js";
+import { CHECKPOINT_PAGES } from "../../src/stores/sqlite/connection.js";
 import { CHUNK_BYTES, withSmallCache } from "../../src/stores/sqlite/results.js";
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from "../../src/stores/sqlite/schema.js";
+import { BatchWriter, LARGE_COMMIT_BYTES } from "../../src/stores/sqlite/writer.js";
 import { stateWrite } from "./contract/harness.js";
 import { useSQLiteScratch, withDatabase } from "./sqlite-helpers.js";
 
@@ -202,6 +205,75 @@ describe("SQLiteStateStore batches", () => {
       status: "COMPLETED",
       finishedAt: 5000,
     });
+  });
+});
+
+describe("SQLiteStateStore large commits", () => {
+  const fileSize = () => fs.statSync(scratch.file).size;
+
+  it("checkpoints a large commit on its own once it is durable, and leaves small ones to SQLite", async () => {
+    const store = scratch.open();
+    const small = pattern(2 * CHUNK_BYTES);
+    await store.commit({ runs: [], taskStates: [completed("small", small)], attempts: [] });
+    const before = fileSize();
+    const big = pattern(LARGE_COMMIT_BYTES);
+    const committing = store.commit({
+      runs: [],
+      taskStates: [completed("big", big)],
+      attempts: [],
+    });
+    // Committed, and readable by another connection, before its checkpoint ran.
+    const early = withDatabase(
+      scratch.file,
+      (db) => db.prepare("SELECT result_size FROM task_states WHERE task = 'big'").pluck().get(),
+      READ_ONLY,
+    );
+    expect(early).toBe(big.length);
+    expect(fileSize()).toBe(before);
+    await committing;
+    // The checkpoint copied the WAL (the small commit too) into the database file.
+    expect(fileSize()).toBeGreaterThan(before + big.length + small.length);
+    const back = await store.loadResult("wf", "default", "big");
+    expect(Buffer.isBuffer(back) && back.equals(big)).toBe(true);
+  });
+
+  it("keeps a large commit whose store is closed before its checkpoint", async () => {
+    const store = scratch.open();
+    const big = pattern(LARGE_COMMIT_BYTES + 1);
+    const committing = store.commit({ runs: [], taskStates: [completed("t", big)], attempts: [] });
+    await store.close();
+    await committing;
+    const back = await scratch.open().loadResult("wf", "default", "t");
+    expect(Buffer.isBuffer(back) && back.equals(big)).toBe(true);
+  });
+
+  it("turns SQLite's autocheckpoint off for a large commit only, and back on, even when it fails", () => {
+    const db = new Database(scratch.file);
+    db.pragma("journal_mode = WAL");
+    db.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
+    migrate(db, "test");
+    const writer = new BatchWriter(db);
+    const autocheckpoint = () => db.pragma("wal_autocheckpoint", { simple: true });
+    const batch = (...taskStates: TaskStateWrite[]) => ({ runs: [], taskStates, attempts: [] });
+    // Two results that are large together.
+    const half = pattern(LARGE_COMMIT_BYTES / 2);
+    expect(writer.commit(batch(completed("a", half), completed("b", half)))).toBe(true);
+    expect(autocheckpoint()).toBe(CHECKPOINT_PAGES);
+    expect(writer.commit(batch(completed("c", pattern(2 * CHUNK_BYTES))))).toBe(false);
+    expect(autocheckpoint()).toBe(CHECKPOINT_PAGES);
+    // A large commit that fails only at COMMIT, after every write: a deferred foreign key
+    // that its chunks break.
+    db.pragma("foreign_keys = ON");
+    db.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
+      CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+      CREATE TRIGGER break_d AFTER INSERT ON result_chunks WHEN NEW.task = 'd'
+      BEGIN INSERT INTO child VALUES (42); END;`);
+    expect(() => writer.commit(batch(completed("d", pattern(LARGE_COMMIT_BYTES))))).toThrow(
+      /FOREIGN KEY/,
+    );
+    expect(autocheckpoint()).toBe(CHECKPOINT_PAGES);
+    expect(db.prepare("SELECT count(*) FROM task_states WHERE task = 'd'").pluck().get()).toBe(0);
+    db.close();
   });
 });
 

@@ -55,7 +55,8 @@ function configure(db: Database, file: string, durability: Durability, location:
     // commit that triggers it for milliseconds. At SQLite's default (every 1000 pages, a
     // checkpoint every ~150 commits of a busy run) those stalls were a third of a 100k-task
     // run's time; every 10,000 pages (40 MB of WAL) they are rare. It changes nothing for
-    // durability: a committed transaction is as safe in the WAL as in the database.
+    // durability: a committed transaction is as safe in the WAL as in the database. A
+    // large commit is checkpointed on its own instead (see `checkpointLargeCommit`).
     db.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
     // Cap what stays on disk once the WAL is checkpointed.
     db.pragma("journal_size_limit = 67108864");
@@ -64,6 +65,44 @@ function configure(db: Database, file: string, durability: Durability, location:
     if (schema.kind === "empty" || schema.version < SCHEMA_VERSION) migrate(db, location);
   } catch (error) {
     throw translate(error, file, location);
+  }
+}
+
+/** Turns of the event loop between a large commit and its checkpoint (see below). */
+const TURNS_BEFORE_CHECKPOINT = 4;
+
+/**
+ * Copies a large commit, which SQLite was told not to checkpoint (see `BatchWriter`), from
+ * the WAL into the database, a few turns of the event loop later; `isOpen` says whether
+ * the store still uses `db` by then (closing the last connection checkpoints anyway).
+ *
+ * Left to SQLite, that copy would run inside whichever later commit crossed
+ * {@link CHECKPOINT_PAGES}, in the same synchronous call as that commit's own writes:
+ * about 150 ms for two 20 MB results, with nothing else on the event loop running. Split
+ * in two, with turns of the event loop between the parts, timers, I/O and V8's own tasks
+ * get to run. V8's are what matters for memory: Buffers are freed only by a full GC, whose
+ * incremental marking V8 finishes in small steps, one per task it runs on the event loop.
+ * With the write and the checkpoint back to back, that GC ended only after the next task
+ * had allocated its result, and a chain of tasks returning 20 MB Buffers peaked 20 to
+ * 40 MB higher (bench/scenarios/30-peak-rss.mjs). With the turns (microseconds when
+ * nothing else waits; one turn was measured to be sometimes too few), the GC ends before
+ * the checkpoint, and V8's helper threads free the Buffers it found dead while the
+ * checkpoint runs, before the tasks this commit releases allocate theirs.
+ *
+ * Durability does not depend on it: the commit is durable in the WAL before this runs.
+ * A failed checkpoint is ignored, as SQLite ignores a failed autocheckpoint: the WAL keeps
+ * the commit, and the next checkpoint copies it.
+ */
+export async function checkpointLargeCommit(db: Database, isOpen: () => boolean): Promise<void> {
+  for (let turn = 0; turn < TURNS_BEFORE_CHECKPOINT; turn++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  if (!isOpen()) return;
+  try {
+    // PASSIVE never waits for another connection: it copies what no reader still needs.
+    db.pragma("wal_checkpoint(PASSIVE)");
+  } catch {
+    // See above: the commit is safe in the WAL.
   }
 }
 

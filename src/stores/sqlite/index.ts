@@ -15,7 +15,7 @@ import type {
   StoredTaskState,
   StoreLock,
 } from "../store.js";
-import { BUSY_TIMEOUT_MS, openDatabase } from "./connection.js";
+import { BUSY_TIMEOUT_MS, checkpointLargeCommit, openDatabase } from "./connection.js";
 import { type Database, sqliteDriver } from "./driver.js";
 import { SQLiteLocks } from "./lock.js";
 import { ResultReader } from "./results.js";
@@ -112,8 +112,11 @@ export class SQLiteStateStore implements StateStore, AsyncDisposable {
   }
 
   async commit(batch: StoreBatch): Promise<void> {
-    this.#open("commit");
-    this.#writing("commit", () => this.#statements.commit(batch));
+    const db = this.#open("commit");
+    const large = this.#writing("commit", () => this.#statements.commit(batch));
+    // Resolved only after the checkpoint: the run's next commit does not overlap it, and the
+    // tasks this commit releases start after it (see checkpointLargeCommit for why).
+    if (large) await checkpointLargeCommit(db, () => this.#db === db);
   }
 
   async clearAllStates(workflow?: string): Promise<void> {

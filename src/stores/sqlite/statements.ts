@@ -80,9 +80,9 @@ export class Statements {
     }).immediate;
   }
 
-  /** Writes a batch as one atomic commit (see {@link BatchWriter}). */
-  commit(batch: StoreBatch): void {
-    this.#writer.commit(batch);
+  /** Writes a batch as one atomic commit; true when it is large (see {@link BatchWriter}). */
+  commit(batch: StoreBatch): boolean {
+    return this.#writer.commit(batch);
   }
 
   loadTaskStates(workflow: string, runKey: string): Map<string, StoredTaskState> {

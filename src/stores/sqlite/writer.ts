@@ -1,6 +1,7 @@
 import type { SerializedError } from "../../core/errors.js";
 import { type EncodedValue, encodeValue } from "../../core/serialization.js";
 import type { AttemptRecord, StoreBatch, TaskStateWrite } from "../store.js";
+import { CHECKPOINT_PAGES } from "./connection.js";
 import type { Database, Statement } from "./driver.js";
 import { CHUNK_BYTES, inlineValue, resultBytes, withSmallCache } from "./results.js";
 
@@ -11,6 +12,14 @@ import { CHUNK_BYTES, inlineValue, resultBytes, withSmallCache } from "./results
  * paid once per table and group rather than once per row.
  */
 const BLOCK = 16;
+
+/**
+ * Bytes of chunked results in one commit from which it is "large": SQLite does not
+ * checkpoint it inside the commit, the store checkpoints it separately (see
+ * `checkpointLargeCommit`). From a few megabytes on, copying the commit into the database
+ * costs far more than the syncs a checkpoint of its own adds.
+ */
+export const LARGE_COMMIT_BYTES = 4 * 1024 * 1024;
 
 const STATE_FIELDS = 13;
 const ATTEMPT_FIELDS = 7;
@@ -52,6 +61,10 @@ export class BatchWriter {
   readonly #stateParams: unknown[] = new Array(BLOCK * STATE_FIELDS).fill(null);
   readonly #attemptParams: unknown[] = new Array(BLOCK * ATTEMPT_FIELDS).fill(null);
   readonly #commit: (batch: StoreBatch) => void;
+  /** Bytes written to `result_chunks` by the commit in progress. */
+  #chunkBytes = 0;
+  /** Whether the commit in progress turned SQLite's autocheckpoint off. */
+  #autocheckpointOff = false;
 
   constructor(db: Database) {
     this.#db = db;
@@ -77,11 +90,21 @@ export class BatchWriter {
     this.#commit = db.transaction((batch: StoreBatch) => this.#write(batch)).immediate;
   }
 
-  /** Writes a group as one atomic commit; it is durable (per the durability setting) on return. */
-  commit(batch: StoreBatch): void {
+  /**
+   * Writes a group as one atomic commit; it is durable (per the durability setting) on
+   * return. Returns true for a large commit (see {@link LARGE_COMMIT_BYTES}), which SQLite
+   * left in the WAL: the caller is to checkpoint it.
+   */
+  commit(batch: StoreBatch): boolean {
+    this.#chunkBytes = 0;
     try {
       this.#commit(batch);
+      return this.#autocheckpointOff;
     } finally {
+      if (this.#autocheckpointOff) {
+        this.#db.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
+        this.#autocheckpointOff = false;
+      }
       // Let go of the group's values (strings, results up to a chunk) until the next one.
       this.#stateParams.fill(null);
       this.#attemptParams.fill(null);
@@ -103,6 +126,12 @@ export class BatchWriter {
     }
     if (batch.taskStates.length > 0) this.#writeStates(batch.taskStates);
     if (batch.attempts.length > 0) this.#writeAttempts(batch.attempts);
+    if (this.#chunkBytes >= LARGE_COMMIT_BYTES) {
+      // SQLite checks this setting when the transaction commits, just after this returns;
+      // commit() sets it back.
+      this.#db.pragma("wal_autocheckpoint = 0");
+      this.#autocheckpointOff = true;
+    }
   }
 
   #writeStates(states: readonly TaskStateWrite[]): void {
@@ -166,6 +195,7 @@ export class BatchWriter {
   }
 
   #writeChunks(partition: number, task: string, bytes: Buffer): void {
+    this.#chunkBytes += bytes.length;
     this.#deleteChunks.run(partition, task);
     withSmallCache(this.#db, () => {
       for (let seq = 0, at = 0; at < bytes.length; seq++, at += CHUNK_BYTES) {
