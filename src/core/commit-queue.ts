@@ -159,14 +159,19 @@ export class CommitQueue {
     try {
       do {
         const { batch, tokens } = this.#take();
+        let followUp: Promise<void> | undefined;
         if (batch.runs.length || batch.taskStates.length || batch.attempts.length) {
           try {
-            store.commitSync?.(batch);
+            followUp = store.commitSync?.(batch);
           } catch (error) {
             this.#failed = error;
             this.#listener.failed(error);
             return;
           }
+        }
+        if (followUp !== undefined) {
+          this.#finishLater(followUp, tokens);
+          return;
         }
         if (tokens.length > 0) this.#listener.committed(tokens);
       } while (
@@ -178,6 +183,23 @@ export class CommitQueue {
       this.#inSyncLoop = false;
     }
     if (this.#hasWork()) this.#schedule();
+  }
+
+  /** A synchronous commit left work to finish: its tokens are handed back after it. */
+  #finishLater(followUp: Promise<void>, tokens: readonly number[]): void {
+    this.#committing = (async () => {
+      try {
+        await followUp;
+      } catch (error) {
+        this.#failed = error;
+        this.#listener.failed(error);
+        return;
+      } finally {
+        this.#committing = undefined;
+      }
+      if (tokens.length > 0) this.#listener.committed(tokens);
+      if (this.#hasWork()) this.#schedule();
+    })();
   }
 
   /** Everything queued, as one batch and its tokens; the queue starts empty again. */

@@ -34,8 +34,13 @@ export interface StateStore {
 
   /** Writes a group of changes as one atomic, durable commit. */
   commit(batch: StoreBatch): Promise<void>;
-  /** The same, synchronously, for stores that can (memory, SQLite); throws on failure. */
-  commitSync?(batch: StoreBatch): void;
+  /**
+   * The same, done before it returns, for stores whose driver is synchronous (memory,
+   * SQLite); throws on failure. The commit is durable on return. It may also return a
+   * promise of work to finish before the next commit (SQLite checkpoints a large commit
+   * on its own, after a few event-loop turns); its dependents wait for that too.
+   */
+  commitSync?(batch: StoreBatch): Promise<void> | undefined;
 
   /** Forgets the states and history of one workflow, or of all of them. */
   clearAllStates(workflow?: string): Promise<void>;

@@ -68,7 +68,7 @@ export class MemoryStateStore implements StateStore {
     this.commitSync(batch);
   }
 
-  commitSync(batch: StoreBatch): void {
+  commitSync(batch: StoreBatch): undefined {
     for (const run of batch.runs) this.#runs.set(run.runId, run);
     // A batch is nearly always one run's: look its partition and history up once.
     let partition: StateTable | undefined;

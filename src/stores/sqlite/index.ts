@@ -112,11 +112,15 @@ export class SQLiteStateStore implements StateStore, AsyncDisposable {
   }
 
   async commit(batch: StoreBatch): Promise<void> {
+    await this.commitSync(batch);
+  }
+
+  commitSync(batch: StoreBatch): Promise<void> | undefined {
     const db = this.#open("commit");
     const large = this.#writing("commit", () => this.#statements.commit(batch));
-    // Resolved only after the checkpoint: the run's next commit does not overlap it, and the
-    // tasks this commit releases start after it (see checkpointLargeCommit for why).
-    if (large) await checkpointLargeCommit(db, () => this.#db === db);
+    // The caller waits for the checkpoint too: the run's next commit does not overlap it,
+    // and the tasks this commit releases start after it (see checkpointLargeCommit for why).
+    return large ? checkpointLargeCommit(db, () => this.#db === db) : undefined;
   }
 
   async clearAllStates(workflow?: string): Promise<void> {
