@@ -8,14 +8,22 @@ import type {
   TaskStateWrite,
 } from "../stores/store.js";
 import { AttemptContext } from "./attempt-context.js";
+import { AttemptTimeouts } from "./attempt-timeouts.js";
 import { CommitQueue } from "./commit-queue.js";
 import { COMPLETED, DagState, FAILED, RUNNING, type SettleListener } from "./dag-state.js";
 import { FlowWeaverError, serializeError, TaskTimeoutError, toError } from "./errors.js";
 import type { RunResult, SafeEmitter } from "./events.js";
 import { guard } from "./events.js";
-import { type CompiledGraph, topologicalOrder } from "./graph.js";
+import type { CompiledGraph } from "./graph.js";
+import { inputsOf } from "./inputs.js";
 import type { Logger } from "./logger.js";
 import type { ReadyQueue } from "./ready-queue.js";
+import {
+  loadRestoredResults,
+  type ResultSource,
+  restoreCompleted,
+  resultLoader,
+} from "./restore.js";
 import { RunRecords } from "./run-records.js";
 import { buildRunResult, type StopKind } from "./run-result.js";
 import { type AttemptRequest, type AttemptRunner, isPromiseLike } from "./runner.js";
@@ -39,13 +47,6 @@ export interface RunSettings {
 
 const NO_TIMEOUT_TO_ARM = () => {};
 
-/** What a task with a timeout needs while an attempt is open. */
-interface TimeoutControl {
-  readonly controller: AbortController;
-  readonly onRunAbort: () => void;
-  timer: NodeJS.Timeout | undefined;
-}
-
 /**
  * Runs a workflow: the scheduler core shared by every executor. The DAG is walked through
  * a ready queue with counters per task, in O(tasks + edges); a completion reaches its
@@ -65,6 +66,8 @@ class Run {
   readonly #records: RunRecords;
   readonly #controller = new AbortController();
   readonly #runSignal = this.#controller.signal;
+  /** For messages about a result that cannot be found. */
+  readonly #where: { readonly storeLocation: string; readonly runId: string };
   readonly #commits: CommitQueue;
   readonly #dag: DagState;
   readonly #ready: ReadyQueue;
@@ -80,10 +83,11 @@ class Run {
   readonly #recordedStart: Int32Array;
   /** Whether a failed task still holds its slot until its failure is stored. */
   readonly #holdsSlot: Uint8Array;
-  readonly #stored: (StoredTaskState | undefined)[];
+  /** The stored state of each task restored at the start of the run. */
+  #stored: (StoredTaskState | undefined)[] = [];
   /** Attempts started since the last commit, to record as RUNNING if still running then. */
   #unrecordedStarts: number[] = [];
-  readonly #timeouts = new Map<number, TimeoutControl>();
+  readonly #timeouts = new AttemptTimeouts(this.#runSignal);
   /** Tasks waiting to retry (in the ready queue or on a delay timer). */
   readonly #retrying = new Set<number>();
   readonly #retryTimers = new Map<number, NodeJS.Timeout>();
@@ -105,6 +109,7 @@ class Run {
     this.#s = settings;
     this.#nodes = workflow.tasks;
     this.#records = new RunRecords(this.#runId, workflow.name, settings.runKey);
+    this.#where = { storeLocation: settings.store.location, runId: this.#runId };
     const size = graph.size;
     this.#dag = new DagState(graph);
     this.#ready = this.#dag.ready;
@@ -113,7 +118,6 @@ class Run {
     this.#attemptStart = new Float64Array(size);
     this.#recordedStart = new Int32Array(size);
     this.#holdsSlot = new Uint8Array(size);
-    this.#stored = new Array(size);
     this.#commits = new CommitQueue(settings.store, {
       beforeCommit: () => this.#recordStarts(),
       committed: (tokens) => this.#committed(tokens),
@@ -136,8 +140,9 @@ class Run {
       await runner.prepare?.(workflow);
       const stored = await store.loadTaskStates(workflow.name, runKey);
       this.#startedAt = new Date();
-      this.#restore(stored);
-      await this.#loadRestoredResults();
+      const source = this.#resultSource();
+      this.#stored = restoreCompleted(this.#nodes, this.#graph, this.#dag, stored, source);
+      await loadRestoredResults(this.#nodes, this.#dag, this.#stored, source);
       this.#commits.addRun(
         this.#records.run("RUNNING", this.#startedAt.getTime(), undefined, undefined),
       );
@@ -162,59 +167,8 @@ class Run {
     }
   }
 
-  /** Marks stored completions as done, unless stale (another version) or downstream of a stale one. */
-  #restore(stored: Map<string, StoredTaskState>): void {
-    for (const node of this.#nodes) node._reset();
-    if (stored.size > 0) {
-      for (const i of topologicalOrder(this.#graph)) {
-        const node = this.#nodes[i] as AnyTask;
-        const record = stored.get(node.name);
-        if (record?.status !== "COMPLETED") continue;
-        if (record.version !== node.definition.options.version) continue;
-        if (!this.#dag.dependenciesCompleted(i)) continue;
-        this.#stored[i] = record;
-        this.#dag.restore(i);
-        const st = node._state;
-        st.status = TaskStatus.COMPLETED;
-        st.restored = true;
-        st.attempts = record.attempts;
-        st.duration = record.duration;
-        st.startedAtMs = record.startedAt;
-        st.finishedAtMs = record.finishedAt;
-        st.loadResult = this.#resultLoader(node.name);
-      }
-    }
-    this.#dag.queueReady();
-  }
-
-  /**
-   * A store that cannot read synchronously (PostgreSQL) cannot answer `task.result` of a
-   * restored task on demand, so those results are read now and kept in memory like fresh
-   * ones. Stores that can read synchronously are read lazily, when a dependent needs one.
-   */
-  async #loadRestoredResults(): Promise<void> {
-    const { store, runKey } = this.#s;
-    if (!store.persistent || store.readResultSync) return;
-    const loads: Promise<void>[] = [];
-    for (let i = 0; i < this.#graph.size; i++) {
-      if (!this.#stored[i]?.hasResult || this.#state[i] !== COMPLETED) continue;
-      const node = this.#nodes[i] as AnyTask;
-      loads.push(
-        store.loadResult(this.#workflow.name, runKey, node.name).then((value) => {
-          node._state.result = value;
-          node._state.hasResult = true;
-        }),
-      );
-    }
-    await Promise.all(loads);
-  }
-
-  #resultLoader(name: string): (() => unknown) | undefined {
-    const { store, runKey } = this.#s;
-    const read = store.readResultSync;
-    if (!read) return undefined;
-    const workflow = this.#workflow.name;
-    return () => read.call(store, workflow, runKey, name);
+  #resultSource(): ResultSource {
+    return { store: this.#s.store, workflow: this.#workflow.name, runKey: this.#s.runKey };
   }
 
   /** Starts ready tasks while there are free slots. */
@@ -259,17 +213,12 @@ class Run {
     }
     let signal = this.#runSignal;
     if (options.timeoutMs !== undefined) {
-      const controller = new AbortController();
-      const runSignal = signal;
-      const onRunAbort = () => controller.abort(runSignal.reason);
-      runSignal.addEventListener("abort", onRunAbort, { once: true });
-      this.#timeouts.set(i, { controller, onRunAbort, timer: undefined });
-      signal = controller.signal;
+      signal = this.#timeouts.open(i);
       if (!runner.armsTimeout) this.#armTimeout(i, attempt);
     }
     let inputs: Record<string, unknown>;
     try {
-      inputs = this.#inputsOf(i);
+      inputs = inputsOf(this.#graph, this.#nodes, i, this.#where);
     } catch (error) {
       this.#outcome(i, attempt, false, toError(error));
       return;
@@ -315,42 +264,15 @@ class Run {
   }
 
   #armTimeout(i: number, attempt: number): void {
-    const control = this.#timeouts.get(i);
-    const timeoutMs = (this.#nodes[i] as AnyTask).definition.options.timeoutMs;
-    if (!control || control.timer || this.#openAttempt[i] !== attempt || timeoutMs === undefined) {
-      return;
-    }
-    control.timer = setTimeout(() => {
-      const error = new TaskTimeoutError((this.#nodes[i] as AnyTask).name, timeoutMs, attempt);
-      control.controller.abort(error);
-      this.#outcome(i, attempt, false, error);
-    }, timeoutMs);
-  }
-
-  /** Dependencies' results by name, from memory or (when released) from the store. */
-  #inputsOf(i: number): Record<string, unknown> {
-    const { depStart, deps } = this.#graph;
-    // A null-prototype object (like Object.groupBy's result): it holds exactly one key per
-    // dependency and inherits nothing, so a task named "constructor" or "__proto__" is just
-    // a key. It is also the cheap shape here: every task's inputs have their own key names,
-    // and adding them to a `{}` literal would grow one hidden-class transition tree per
-    // run, while giving this object Object.prototype afterwards costs a new map each time.
-    const inputs = Object.create(null) as Record<string, unknown>;
-    for (let k = depStart[i] as number; k < (depStart[i + 1] as number); k++) {
-      const dep = this.#nodes[deps[k] as number] as AnyTask;
-      const st = dep._state;
-      if (st.hasResult) {
-        inputs[dep.name] = st.result;
-      } else if (st.loadResult) {
-        inputs[dep.name] = st.loadResult();
-      } else {
-        throw new FlowWeaverError(
-          `The result of task "${dep.name}" is neither in memory nor readable from the store ${this.#s.store.location}.`,
-          { code: "RESULT_UNAVAILABLE", taskName: dep.name, runId: this.#runId },
-        );
-      }
-    }
-    return inputs;
+    const node = this.#nodes[i] as AnyTask;
+    const timeoutMs = node.definition.options.timeoutMs;
+    if (this.#openAttempt[i] !== attempt || timeoutMs === undefined) return;
+    this.#timeouts.arm(
+      i,
+      timeoutMs,
+      () => new TaskTimeoutError(node.name, timeoutMs, attempt),
+      (error) => this.#outcome(i, attempt, false, error),
+    );
   }
 
   /** An attempt ended (once: a late outcome of an attempt already settled is ignored). */
@@ -358,12 +280,7 @@ class Run {
     if (this.#openAttempt[i] !== attempt) return;
     this.#openAttempt[i] = 0;
     this.#running--;
-    const control = this.#timeouts.get(i);
-    if (control) {
-      if (control.timer) clearTimeout(control.timer);
-      this.#controller.signal.removeEventListener("abort", control.onRunAbort);
-      this.#timeouts.delete(i);
-    }
+    this.#timeouts.close(i);
     if (ok) this.#succeeded(i, attempt, valueOrError);
     else this.#attemptFailed(i, attempt, valueOrError as Error);
   }
@@ -510,7 +427,7 @@ class Run {
     if (!st.hasResult) return;
     st.hasResult = false;
     st.result = undefined;
-    st.loadResult = this.#resultLoader((this.#nodes[i] as AnyTask).name);
+    st.loadResult = resultLoader(this.#resultSource(), (this.#nodes[i] as AnyTask).name);
   }
 
   #attemptRecord(
