@@ -43,6 +43,8 @@ export class CommitQueue {
   #states: TaskStateWrite[] = [];
   #attempts: AttemptRecord[] = [];
   #tokens: number[] = [];
+  /** A commit was asked for with nothing queued (see {@link poke}). */
+  #poked = false;
   /** The pending grouped flush; cleared when drain() flushes first, so none is left behind. */
   #scheduled: NodeJS.Immediate | undefined;
   #committing: Promise<void> | undefined;
@@ -82,6 +84,7 @@ export class CommitQueue {
 
   /** Asks for a commit soon even with nothing queued (so `beforeCommit` runs). */
   poke(): void {
+    this.#poked = true;
     this.#schedule();
   }
 
@@ -103,7 +106,8 @@ export class CommitQueue {
       this.#runs.length > 0 ||
       this.#states.length > 0 ||
       this.#attempts.length > 0 ||
-      this.#tokens.length > 0
+      this.#tokens.length > 0 ||
+      this.#poked
     );
   }
 
@@ -204,6 +208,7 @@ export class CommitQueue {
 
   /** Everything queued, as one batch and its tokens; the queue starts empty again. */
   #take(): { batch: StoreBatch; tokens: number[] } {
+    this.#poked = false;
     this.#listener.beforeCommit();
     const batch: StoreBatch = {
       runs: this.#runs,
