@@ -293,7 +293,10 @@ export async function inspectCopy(
 ): Promise<Inspection> {
   const copy = `${dir}-copy`;
   fs.rmSync(copy, { recursive: true, force: true });
-  fs.cpSync(dir, copy, { recursive: true });
+  // A kill while the child opened the store can land before it made the directory: then
+  // there is nothing stored, and a fresh store must open on the empty place.
+  if (fs.existsSync(dir)) fs.cpSync(dir, copy, { recursive: true });
+  else fs.mkdirSync(copy, { recursive: true });
   try {
     return await inspectStore(kind, copy, dag, runKey, when);
   } finally {
