@@ -133,26 +133,8 @@ export class CommitQueue {
       return undefined;
     }
     const { batch, tokens } = this.#take();
-    const commit = (async () => {
-      try {
-        // Always await once, so #committing is set before this clears it.
-        if (batch.runs.length || batch.taskStates.length || batch.attempts.length) {
-          await this.#store.commit(batch);
-        } else {
-          await undefined;
-        }
-      } catch (error) {
-        this.#failed = error;
-        this.#listener.failed(error);
-        return;
-      } finally {
-        this.#committing = undefined;
-      }
-      if (tokens.length > 0) this.#listener.committed(tokens);
-      if (this.#hasWork()) this.#schedule();
-    })();
-    this.#committing = commit;
-    return commit;
+    const store = this.#store;
+    return this.#finishLater(() => (hasWrites(batch) ? store.commit(batch) : undefined), tokens);
   }
 
   /** Commits group after group while nothing runs that could join one, within a slice. */
@@ -164,17 +146,16 @@ export class CommitQueue {
       do {
         const { batch, tokens } = this.#take();
         let followUp: Promise<void> | undefined;
-        if (batch.runs.length || batch.taskStates.length || batch.attempts.length) {
+        if (hasWrites(batch)) {
           try {
             followUp = store.commitSync?.(batch);
           } catch (error) {
-            this.#failed = error;
-            this.#listener.failed(error);
+            this.#fail(error);
             return;
           }
         }
         if (followUp !== undefined) {
-          this.#finishLater(followUp, tokens);
+          void this.#finishLater(() => followUp, tokens);
           return;
         }
         if (tokens.length > 0) this.#listener.committed(tokens);
@@ -189,14 +170,17 @@ export class CommitQueue {
     if (this.#hasWork()) this.#schedule();
   }
 
-  /** A synchronous commit left work to finish: its tokens are handed back after it. */
-  #finishLater(followUp: Promise<void>, tokens: readonly number[]): void {
-    this.#committing = (async () => {
+  /**
+   * Waits for a commit (or what a synchronous one left to do), then hands its tokens back.
+   * `#committing` is set for that time, so the next group waits and groups land in order.
+   */
+  #finishLater(work: () => Promise<void> | undefined, tokens: readonly number[]): Promise<void> {
+    const commit = (async () => {
       try {
-        await followUp;
+        // Always awaits once, so #committing is set before this clears it.
+        await work();
       } catch (error) {
-        this.#failed = error;
-        this.#listener.failed(error);
+        this.#fail(error);
         return;
       } finally {
         this.#committing = undefined;
@@ -204,6 +188,13 @@ export class CommitQueue {
       if (tokens.length > 0) this.#listener.committed(tokens);
       if (this.#hasWork()) this.#schedule();
     })();
+    this.#committing = commit;
+    return commit;
+  }
+
+  #fail(error: unknown): void {
+    this.#failed = error;
+    this.#listener.failed(error);
   }
 
   /** Everything queued, as one batch and its tokens; the queue starts empty again. */
@@ -222,4 +213,8 @@ export class CommitQueue {
     this.#tokens = [];
     return { batch, tokens };
   }
+}
+
+function hasWrites(batch: StoreBatch): boolean {
+  return batch.runs.length > 0 || batch.taskStates.length > 0 || batch.attempts.length > 0;
 }

@@ -1,12 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
-import type {
-  AttemptRecord,
-  StateStore,
-  StoredTaskState,
-  TaskStateWrite,
-} from "../stores/store.js";
+import type { AttemptRecord, StateStore, TaskStateWrite } from "../stores/store.js";
 import { AttemptContext } from "./attempt-context.js";
 import { AttemptTimeouts } from "./attempt-timeouts.js";
 import { CommitQueue } from "./commit-queue.js";
@@ -68,6 +63,8 @@ class Run {
   readonly #runSignal = this.#controller.signal;
   /** For messages about a result that cannot be found. */
   readonly #where: { readonly storeLocation: string; readonly runId: string };
+  /** Where released and restored results are read back from. */
+  readonly #source: ResultSource;
   readonly #commits: CommitQueue;
   readonly #dag: DagState;
   readonly #ready: ReadyQueue;
@@ -83,8 +80,6 @@ class Run {
   readonly #recordedStart: Int32Array;
   /** Whether a failed task still holds its slot until its failure is stored. */
   readonly #holdsSlot: Uint8Array;
-  /** The stored state of each task restored at the start of the run. */
-  #stored: (StoredTaskState | undefined)[] = [];
   /** Attempts started since the last commit, to record as RUNNING if still running then. */
   #unrecordedStarts: number[] = [];
   readonly #timeouts = new AttemptTimeouts(this.#runSignal);
@@ -110,6 +105,7 @@ class Run {
     this.#nodes = workflow.tasks;
     this.#records = new RunRecords(this.#runId, workflow.name, settings.runKey);
     this.#where = { storeLocation: settings.store.location, runId: this.#runId };
+    this.#source = { store: settings.store, workflow: workflow.name, runKey: settings.runKey };
     const size = graph.size;
     this.#dag = new DagState(graph);
     this.#ready = this.#dag.ready;
@@ -140,9 +136,8 @@ class Run {
       await runner.prepare?.(workflow);
       const stored = await store.loadTaskStates(workflow.name, runKey);
       this.#startedAt = new Date();
-      const source = this.#resultSource();
-      this.#stored = restoreCompleted(this.#nodes, this.#graph, this.#dag, stored, source);
-      await loadRestoredResults(this.#nodes, this.#dag, this.#stored, source);
+      const restored = restoreCompleted(this.#nodes, this.#graph, this.#dag, stored, this.#source);
+      await loadRestoredResults(this.#nodes, this.#dag, restored, this.#source);
       this.#commits.addRun(
         this.#records.run("RUNNING", this.#startedAt.getTime(), undefined, undefined),
       );
@@ -165,10 +160,6 @@ class Run {
         logger.warn({ error }, `could not release the store lock of workflow "${workflow.name}"`);
       });
     }
-  }
-
-  #resultSource(): ResultSource {
-    return { store: this.#s.store, workflow: this.#workflow.name, runKey: this.#s.runKey };
   }
 
   /** Starts ready tasks while there are free slots. */
@@ -427,7 +418,7 @@ class Run {
     if (!st.hasResult) return;
     st.hasResult = false;
     st.result = undefined;
-    st.loadResult = resultLoader(this.#resultSource(), (this.#nodes[i] as AnyTask).name);
+    st.loadResult = resultLoader(this.#source, (this.#nodes[i] as AnyTask).name);
   }
 
   #attemptRecord(

@@ -138,7 +138,8 @@ const TYPED_ARRAYS: ReadonlySet<unknown> = new Set([
   BigUint64Array.prototype,
 ]);
 
-function key(path: string, name: string): string {
+/** `path.name`, or `path["name"]` when the name is not an identifier: how error paths read. */
+export function pathTo(path: string, name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(name) ? `${path}.${name}` : `${path}[${JSON.stringify(name)}]`;
 }
 
@@ -185,7 +186,7 @@ function inspect(value: unknown, path: string, onPath: Set<object>): boolean {
     onPath.add(object);
     let json = proto === Object.prototype;
     for (const name of Object.keys(object)) {
-      if (!inspect((object as Record<string, unknown>)[name], key(path, name), onPath))
+      if (!inspect((object as Record<string, unknown>)[name], pathTo(path, name), onPath))
         json = false;
     }
     onPath.delete(object);

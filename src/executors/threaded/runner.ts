@@ -17,7 +17,7 @@ import {
 } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { AttemptRequest, AttemptRunner } from "../../core/scheduler.js";
-import { decodeValue, type EncodedValue, encodeValue } from "../../core/serialization.js";
+import { decodeValue, type EncodedValue, encodeValue, pathTo } from "../../core/serialization.js";
 import type { Workflow } from "../../core/workflow.js";
 import { type PooledThread, type ThreadDeath, WorkerPool } from "./pool.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
@@ -283,7 +283,6 @@ function encodeInputs(
 ): [string, EncodedValue][] {
   const label = `inputs of task "${taskName}"`;
   return Object.keys(inputs).map((dep) => {
-    const at = /^[A-Za-z_$][\w$]*$/.test(dep) ? `inputs.${dep}` : `inputs[${JSON.stringify(dep)}]`;
-    return [dep, encodeValue(inputs[dep], label, taskName, at)];
+    return [dep, encodeValue(inputs[dep], label, taskName, pathTo("inputs", dep))];
   });
 }
